@@ -1,0 +1,402 @@
+"""The engine: one platform through one kernel, start to finish.
+
+Pure: takes a :class:`~pmemplan.platform.Platform`, returns a
+:class:`~pmemplan.result.LayoutResult`.  The steps follow a boot:
+
+1. boot memory → early sections and their sub-section maps (sparse.py);
+2. per region: region align, then ndctl's checks and the kernel's first-fit
+   placement (ndctl.py, region_devs.py);
+3. per namespace, in list order: the info block or BTT, then the mapping through
+   devm_memremap_pages()/arch_add_memory() (pfn_devs.py, btt.py, memory.py);
+4. kmem for devdax namespaces marked system_ram (kmem.py);
+5. capacity accounting and the section map.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from ..kversion import KernelVersion, era
+from ..platform import Namespace, Platform, Region, ndctl_version
+from ..result import (ArchInfo, Kmem, LayoutResult, NamespaceError, NamespaceResult,
+                      RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
+from ..sizes import SZ_16M, align_down, align_up, format_size, short_size
+from . import ndctl as _ndctl
+from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
+from .btt import BttError, btt_layout
+from .kmem import dax_kmem_range
+from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memremap_pages,
+                     memmap_dram_bytes, pr_range)
+from .pfn_devs import InfoBlock, nd_pfn_init
+from .region_devs import RegionSpace
+from .suggest import suggest_fixes
+
+
+@dataclass
+class _Slot:
+    """One namespace on its way through ndctl and the kernel."""
+    region: Region
+    rindex: int
+    ns: Namespace
+    nindex: int
+    result: NamespaceResult
+    offset: Optional[int] = None
+    info: Optional[InfoBlock] = None
+
+
+def _dev_name(kind: str, slot: _Slot) -> str:
+    """pfnX.Y / daxX.Y / bttX.Y after the namespace name, as libnvdimm's seeds are named."""
+    n = slot.ns.name
+    if n.startswith("namespace") and "." in n:
+        tail = n[len("namespace"):].split("_")[0]
+        return f"{kind}{tail}"
+    return f"{kind}{slot.rindex}.{slot.nindex}"
+
+
+def _region_align(p: ArchProfile, r: Region, notes: List[str]) -> Tuple[Optional[int], int]:
+    """(regionX/align attribute or None, placement granule)."""
+    attr = p.default_region_align(r.size, r.interleave_ways)
+    if r.align is not None:
+        if attr is None:
+            notes.append(f"{r.name}: align {format_size(r.align)} ignored: regionX/align exists from 5.7 (2522afb86a8c)")
+        else:
+            attr = r.align
+    # before 5.7 a size must be a multiple of PAGE_SIZE × mappings (__size_store)
+    granule = attr if attr is not None else p.page_size * r.interleave_ways
+    return attr, granule
+
+
+def run_engine(platform: Platform, kernel: KernelVersion) -> LayoutResult:
+    notes: List[str] = []
+    ram = [(m.start, m.end) for m in platform.memory if m.type == "system-ram"]
+    boot_mem_end = max((e for _, e in ram), default=0)
+    p = arch_profile(platform.arch, kernel, page_size=platform.page_size, mmu=platform.mmu,
+                     phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
+                     bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=boot_mem_end)
+    notes.extend(p.assumptions)
+    ndv = ndctl_version(platform.ndctl)
+    mem = MemoryState(p, ram)
+
+    slots: List[_Slot] = []
+    spaces: Dict[str, RegionSpace] = {}
+    aligns: Dict[str, Tuple[Optional[int], int]] = {}
+    for ri, r in enumerate(platform.regions):
+        aligns[r.name] = _region_align(p, r, notes)
+        spaces[r.name] = RegionSpace(r.size, aligns[r.name][1])
+        _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes)
+
+    all_regions = [(r.start, r.end, r.name) for r in platform.regions]
+    for slot in slots:
+        if slot.result.status == "enabled":
+            others = [(s, e) for s, e, n in all_regions if n != slot.region.name]
+            _enable(p, mem, slot, others, notes)
+    for slot in slots:
+        if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
+            _online_kmem(p, mem, slot)
+    for slot in slots:
+        _account(slot)
+        if slot.result.status != "enabled":
+            slot.result.suggestions = suggest_fixes(p, ndv, slot.region, aligns[slot.region.name][0],
+                                                    spaces[slot.region.name], slot.ns, slot.result)
+
+    regions = []
+    for r in platform.regions:
+        sp = spaces[r.name]
+        regions.append(RegionResult(r.name, r.provider, r.start, r.size, aligns[r.name][1],
+                                    sp.available_size() if r.labelled else 0,
+                                    sp.max_available_extent() if r.labelled else 0,
+                                    r.labelled, r.interleave_ways))
+    namespaces = [s.result for s in slots]
+    sections = section_map(p, platform, slots, spaces, mem)
+    summary = _summary(namespaces)
+    info = ArchInfo(p.page_size, p.section_size, p.subsection_size, p.compat_align, p.pmd_size,
+                    p.pud_size, p.memory_block_size, list(p.supported_alignments())
+                    if p.kernel.at_least(5, 4) else [p.page_size, p.pmd_size])
+    memory = [{"type": m.type, "name": m.owner_name, "start": m.start, "size": m.size}
+              for m in platform.memory]
+    return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
+                        regions, namespaces, sections, summary, memory)
+
+
+def _dedupe(xs: List[str]) -> List[str]:
+    seen, out = set(), []
+    for x in xs:
+        if x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out
+
+
+# -- step 2: ndctl and placement ------------------------------------------------------
+
+def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, space: RegionSpace,
+                  region_align: Optional[int], slots: List[_Slot], notes: List[str]) -> None:
+    mine: List[_Slot] = []
+    nss = r.namespaces
+    for ni, ns in enumerate(nss):
+        size = ns.size if ns.size is not None else (r.size if not r.labelled else 0)
+        align, note = _ndctl.default_align(p, r, ns)
+        if note:
+            notes.append(note)
+        res = NamespaceResult(ns.name, r.name, None, size, ns.mode, ns.effective_map, align,
+                              sector_size=(ns.sector_size or 4096) if ns.mode == "sector" else None)
+        mine.append(_Slot(r, ri, ns, ni, res))
+    if not r.labelled:
+        for s in mine:
+            _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
+            if s.result.status == "enabled":
+                s.offset = 0
+                s.result.start = r.start
+    else:
+        # explicit offsets are namespaces that already exist: reserved first
+        for s in mine:
+            if s.ns.offset is None:
+                continue
+            _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None))
+            if s.result.status == "enabled":
+                s.offset = s.ns.offset
+                s.result.start = r.start + s.offset
+                space.reserve(s.offset, s.offset + s.result.size)
+        for s in mine:
+            if s.ns.offset is not None:
+                continue
+            size = s.result.size
+            if _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
+                                          space.max_available_extent())):
+                continue
+            off = space.first_fit(size)
+            if off is None:  # unreachable while capacity = max extent; kept for safety
+                _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
+                continue
+            start = r.start + off
+            if _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, start)):
+                continue
+            s.offset = off
+            s.result.start = start
+            space.reserve(off, off + size)
+    slots.extend(mine)
+
+
+def _refuse(s: _Slot, err: Optional[KernelError]) -> bool:
+    if err is None:
+        return False
+    s.result.status = "refused"
+    s.result.error = NamespaceError("ndctl", err.errno, err.message)
+    s.result.messages.append(f"Error: {err.message}")
+    return True
+
+
+# -- step 3: the kernel ---------------------------------------------------------------
+
+def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
+    s.result.status = "failed"
+    s.result.error = NamespaceError(err.by, err.errno, err.message)
+    s.result.messages.append(f"{driver} {dev}: {err.message}")
+    s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
+
+
+def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, int]],
+            notes: List[str]) -> None:
+    ns, r, res = s.ns, s.region, s.result
+    start, size = res.start, res.size
+    assert start is not None
+    end = start + size
+    pagemap = r.provider == "e820"   # ND_REGION_PAGEMAP: only the e820 (legacy) bus sets it
+    if ns.mode == "raw" or (pagemap and ns.mode == "fsdax" and res.map == "mem"):
+        if pagemap:
+            _enable_raw_pages(p, mem, s, start, end, notes)
+        else:
+            res.usable_size = size
+        return
+    if ns.mode == "sector":
+        _enable_btt(s, r)
+        return
+    # fsdax / devdax through a pfn or dax device
+    devdax = ns.mode == "devdax"
+    dev = _dev_name("dax" if devdax else "pfn", s)
+    driver = "dax_pmem" if devdax else "nd_pmem"
+    if size < SZ_16M:   # nd_namespace_store(): a claim needs 16 MiB
+        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host"), driver, dev)
+        return
+    ib = nd_pfn_init(p, name=ns.name, start=start, size=size, devdax=devdax, map=res.map or "dev",
+                     align=res.align, ram=mem.region_intersects_system_ram, other_regions=others)
+    if isinstance(ib, KernelError):
+        _fail(s, ib, driver, dev)
+        return
+    s.info = ib
+    res.info_block = ib.to_dict()
+    res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
+    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
+    if err:
+        _fail(s, err, driver, dev)
+        return
+    res.usable_size = ib.usable_size
+    res.pages_in = "pmem" if ib.mode == "dev" else "ram"
+    if ib.mode == "mem":
+        res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
+
+
+def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, end: int,
+                      notes: List[str]) -> None:
+    """e820 raw namespace (ndctl lists it as fsdax map=mem): pages in RAM, no info block."""
+    res = s.result
+    if p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
+        # v5.7: nvdimm_namespace_common_probe() for pmem_should_map_pages()
+        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
+              "nd_pmem", s.ns.name)
+        return
+    if not p.subsection_hotplug:
+        ss = p.section_size
+        lo, hi = start - start % ss, align_up(end, ss)
+        if mem.region_intersects_system_ram(lo, hi) != REGION_DISJOINT:
+            notes.append(f"{s.ns.name}: ≤5.2 a legacy range sharing a section with System RAM is "
+                         "mapped without struct pages (plain memremap, no DAX) — kernel-model §6.3")
+            res.usable_size = end - start
+            res.pages_in = None
+            return
+    err = devm_memremap_pages(mem, s.ns.name, start, end, None)
+    if err:
+        _fail(s, err, "nd_pmem", s.ns.name)
+        return
+    res.usable_size = end - start
+    res.pages_in = "ram"
+    res.memmap_ram_bytes = memmap_dram_bytes(mem, start, end)
+
+
+def _enable_btt(s: _Slot, r: Region) -> None:
+    res = s.result
+    version = "2.0" if r.labelled and r.label_version in ("1.2", "uninitialised") else "1.1"
+    try:
+        layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
+    except BttError as e:
+        _fail(s, KernelError(e.errno, e.message), "nd_pmem", _dev_name("btt", s))
+        return
+    res.usable_size = layout.usable_size
+    res.messages.append(f"nd_pmem {_dev_name('btt', s)}: No existing arenas")
+
+
+def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot) -> None:
+    ib = s.info
+    assert ib is not None and s.result.start is not None
+    dax_start = s.result.start + ib.start_pad + ib.dataoff
+    dax_end = s.result.start + s.result.size - ib.end_trunc
+    k = dax_kmem_range(p, dax_start, dax_end)
+    s.result.kmem = k
+    if k.error:
+        dev = _dev_name("dax", s)
+        s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))
+    else:
+        mem.add_system_ram(k.range_start, k.range_end)
+
+
+# -- step 5: capacity and sections ----------------------------------------------------
+
+def _account(s: _Slot) -> None:
+    res = s.result
+    lost = empty_lost()
+    if res.status == "failed":
+        lost["failed"] = res.size
+    elif res.status == "enabled":
+        assert res.usable_size is not None
+        if s.info is not None:
+            ib = s.info
+            lost["start_pad"] = ib.start_pad
+            lost["end_trunc"] = ib.end_trunc
+            lost["info_block"] = min(ib.info_reserve, ib.dataoff)
+            lost["memmap"] = min(ib.memmap_budget, ib.dataoff - lost["info_block"])
+            lost["alignment"] = res.size - res.usable_size - sum(lost.values())
+        elif res.mode == "sector":
+            lost["btt"] = res.size - res.usable_size
+        else:
+            lost["alignment"] = res.size - res.usable_size
+    res.lost = lost
+
+
+def _summary(nss: List[NamespaceResult]) -> Summary:
+    en = [n for n in nss if n.status == "enabled"]
+    return Summary(usable_size=sum(n.usable_size or 0 for n in en),
+                   lost=sum(sum(n.lost.values()) for n in nss),
+                   padding_saved=0, legacy_kernel=None,
+                   enabled=len(en), failed=sum(n.status == "failed" for n in nss),
+                   refused=sum(n.status == "refused" for n in nss))
+
+
+def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
+                spaces: Dict[str, RegionSpace], mem: MemoryState) -> List[SectionResult]:
+    """Every section touched by more than one owner, with its 2 MiB sub-section runs.
+
+    Only sections holding an endpoint of some owner's range can have two owners, so
+    the cost is O(owners · log owners), whatever the sizes.
+    """
+    owners: List[Tuple[int, int, str]] = []
+    for m in platform.memory:
+        owners.append((m.start, m.end, m.owner_name))
+    for s in slots:
+        if s.result.start is not None:
+            owners.append((s.result.start, s.result.start + s.result.size, s.result.name))
+    for r in platform.regions:
+        for lo, hi in spaces[r.name].raw_free():
+            if not r.labelled and any(s.result.start is not None for s in slots if s.region is r):
+                continue
+            owners.append((r.start + lo, r.start + hi, r.name))
+    owners.sort()
+    starts = [o[0] for o in owners]
+    ends = [o[1] for o in owners]   # disjoint ranges: ends sorted too
+    ss = p.section_size
+    sub = SUBSECTION_SIZE if ss >= SUBSECTION_SIZE else ss
+    candidates = sorted({o[0] // ss for o in owners} | {(o[1] - 1) // ss for o in owners})
+    out: List[SectionResult] = []
+    for nr in candidates:
+        lo, hi = nr * ss, (nr + 1) * ss
+        i = bisect_right(ends, lo)
+        j = bisect_left(starts, hi)
+        inside = owners[i:j]
+        names: List[str] = []
+        for o in inside:
+            if o[2] not in names:
+                names.append(o[2])
+        if len(names) < 2:
+            continue
+        runs: List[SubsectionRun] = []
+        for s, e, name in inside:
+            a = (max(s, lo) - lo) // sub
+            b = (min(e, hi) - 1 - lo) // sub
+            if runs and runs[-1].owner == name and runs[-1].first + runs[-1].count >= a:
+                runs[-1].count = max(runs[-1].count, b - runs[-1].first + 1)
+            else:
+                runs.append(SubsectionRun(a, b - a + 1, name))
+        collision = "section"
+        for x, y in zip(runs, runs[1:]):
+            if y.first < x.first + x.count and x.owner != y.owner:
+                collision = "subsection"
+        out.append(SectionResult(nr, lo, mem.sparse.early_section(nr), names, runs, collision))
+    return out
+
+
+# -- the public entry point -------------------------------------------------------------
+
+def compute_layout(platform: Platform, kernel: Optional[str] = None,
+                   legacy: Optional[str] = "5.2") -> LayoutResult:
+    """Run ``platform`` through ``kernel`` (default: the file's) and compare with ``legacy``."""
+    kv = KernelVersion.parse(kernel) if kernel else platform.kernel_version
+    res = run_engine(platform, kv)
+    if legacy:
+        lv = KernelVersion.parse(legacy)
+        old = run_engine(platform, lv)
+        res.legacy = old
+        res.summary.legacy_kernel = str(lv)
+        saved = 0
+        mine = {n.name: n for n in res.namespaces}
+        for o in old.namespaces:
+            n = mine.get(o.name)
+            if n is None:
+                continue
+            if n.status == "enabled" and o.status == "enabled":
+                saved += (o.lost["start_pad"] + o.lost["end_trunc"]) - (n.lost["start_pad"] + n.lost["end_trunc"])
+            elif n.status == "enabled":
+                res.summary.only_enabled_under_kernel.append(n.name)
+            elif o.status == "enabled":
+                res.summary.only_enabled_under_legacy.append(n.name)
+        res.summary.padding_saved = saved
+    return res

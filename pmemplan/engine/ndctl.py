@@ -1,0 +1,83 @@
+"""ndctl's user-space rules: ``ndctl create-namespace`` (ndctl/namespace.c, v81 read).
+
+What ndctl refuses before the kernel is asked, in the order it checks
+(``validate_namespace_options()``, then ``setup_namespace()``'s check_dax_align),
+and the defaults it picks (kernel-model §8).  Every refusal is ``by="ndctl"``.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from ..platform import Namespace, Region
+from ..sizes import SZ_16M, format_size, in_unit
+from .arch import ArchProfile
+from .memory import KernelError
+
+_UNIT_BYTES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
+# ba9365c / 697680f / e47f490 (ndctl v68): region-align, 16M-minimum and 16M-start checks
+NDCTL_ALIGN_CHECKS = (68, 0)
+
+
+def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, Optional[str]]:
+    """The pfn/dax align ndctl uses when ``-a`` is not given, with a note saying why."""
+    if ns.align is not None:
+        return ns.align, None
+    if ns.mode in ("sector", "raw"):
+        return p.page_size, None
+    if region.provider == "e820" and ns.mode == "fsdax":
+        # observed (6.1, ndctl 76.1): converting the e820 namespace, which ndctl sees in
+        # legacy fsdax "memory" mode, keeps that mode's page-size align
+        return p.page_size, f"{ns.name}: align defaults to {format_size(p.page_size)} (e820 namespace converted without -a; observed on 6.1)"
+    a = p.default_pfn_align()
+    if region.start % a:
+        return p.page_size, (f"{ns.name}: align defaults to {format_size(p.page_size)}: region start "
+                             f"{region.start:#x} is not a multiple of the kernel default {format_size(a)}")
+    return a, f"{ns.name}: align defaults to the kernel's {format_size(a)} (nd_pfn_default_alignment)"
+
+
+def did_you_intend(size: int, align: int, ways: int, unit: str) -> int:
+    """ndctl's suggestion: the next multiple strictly above of max(unit, align) × ways."""
+    g = max(_UNIT_BYTES.get(unit, 1), align) * ways
+    return (size // g + 1) * g
+
+
+def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_align: Optional[int],
+             ns: Namespace, size: int, align: int, capacity: Optional[int]) -> Optional[KernelError]:
+    """Checks that do not depend on where the namespace lands, in ndctl's order."""
+    if capacity is not None and size > capacity:
+        return KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl")
+    if not region.labelled and size != region.size:
+        return KernelError("EINVAL", "Legacy / label-less namespaces do not support sub-dividing a "
+                           "region; retry without -s/--size=", "ndctl")
+    if ns.align is not None:
+        if ns.mode in ("sector", "raw"):
+            return KernelError("ENXIO", f"{ns.mode} mode does not support setting an alignment", "ndctl")
+        if p.kernel.at_least(5, 4) and ns.align not in p.supported_alignments():
+            ok = ", ".join(format_size(a) for a in p.supported_alignments())
+            return KernelError("ENXIO", f"unsupported align: {format_size(ns.align)} (kernel supports {ok})", "ndctl")
+    new_checks = ndctl >= NDCTL_ALIGN_CHECKS
+    if new_checks and region_align is not None and size % region_align:
+        return KernelError("EINVAL", f"create namespace: {region.name}: align setting is {region_align:#x} "
+                           f"size {size:#x} is misaligned", "ndctl")
+    ways = region.interleave_ways
+    if size % (align * ways):
+        sugg = did_you_intend(size, align, ways, ns.size_unit)
+        return KernelError("EINVAL", f"create namespace: '--size=' must align to interleave-width: {ways} "
+                           f"and alignment: {align}; did you intend --size={in_unit(sugg, ns.size_unit)}?",
+                           "ndctl")
+    if new_checks and size < SZ_16M and ns.mode != "raw":
+        return KernelError("EINVAL", f"'--size=' must be >= 16MiB for '{ns.mode}' mode", "ndctl")
+    return None
+
+
+def check_dax_align(ndctl: Tuple[int, int], region: Region, ns: Namespace, start: int) -> Optional[KernelError]:
+    """setup_namespace() → check_dax_align() (ndctl v68, e47f490): a new fsdax/devdax
+    namespace must start 16 MiB aligned unless ``-f``; label-less namespaces are always
+    converted with ``-f -e``."""
+    if ndctl < NDCTL_ALIGN_CHECKS or ns.mode not in ("fsdax", "devdax"):
+        return None
+    if ns.force or not region.labelled:
+        return None
+    if start % SZ_16M:
+        return KernelError("EINVAL", f"{ns.name} misaligned to 16M, adjust region alignment and retry", "ndctl")
+    return None

@@ -1,0 +1,159 @@
+"""The pfn/dax info block: drivers/nvdimm/pfn_devs.c ``nd_pfn_init()`` per era.
+
+Formulas from kernel-model §1.1 and §5; era C confirmed by 98 info blocks observed on
+Linux 6.1.  ``dataoff`` is measured from ``start + start_pad``; the data (what ndctl
+lists as the namespace size) is ``[start + start_pad + dataoff, end - end_trunc)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+from ..sizes import align_down, align_up
+from .arch import SUBSECTION_SIZE, ArchProfile
+from .memory import REGION_MIXED, KernelError
+
+SZ_8K = 8192
+_DAX_LABEL_RESERVE = 128 * 1024   # ≤5.0 devdax only (kernel-model §5.6)
+_STRUCT_PAGE = 64                 # MAX_STRUCT_PAGE_SIZE: the memmap budget of every era
+PFN_SIG, DAX_SIG = "NVDIMM_PFN_INFO", "NVDIMM_DAX_INFO"
+
+
+@dataclass(frozen=True)
+class InfoBlock:
+    """``struct nd_pfn_sb`` as nd_pfn_init() writes it, plus the runtime mapping."""
+    signature: str
+    dataoff: int
+    npfns: int
+    start_pad: int
+    end_trunc: int
+    align: int            # the user-visible align, as recorded
+    version_minor: int
+    mode: str             # "dev" (PFN_MODE_PMEM) | "mem" (PFN_MODE_RAM)
+    page_size: int
+    page_struct_size: int
+    layout_align: int     # the alignment A the layout used
+    memmap_budget: int    # 64 · n0: bytes reserved for struct pages (map=dev)
+    info_reserve: int     # info-block area before the memmap
+    usable_size: int      # sysfs size: what ndctl list shows
+    map_start: int        # pgmap range mapped by devm_memremap_pages()
+    map_end: int
+    altmap_base: Optional[int]
+    messages: Tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"dataoff": self.dataoff, "npfns": self.npfns, "start_pad": self.start_pad,
+                "end_trunc": self.end_trunc, "align": self.align,
+                "version_minor": self.version_minor}
+
+
+RamCheck = Callable[[int, int], int]   # region_intersects(System RAM) on [start, end)
+OtherRegions = Sequence[Tuple[int, int]]
+
+
+def nd_pfn_init(p: ArchProfile, *, name: str, start: int, size: int, devdax: bool, map: str,
+                align: int, ram: RamCheck, other_regions: OtherRegions) -> Union[InfoBlock, KernelError]:
+    """Lay out a new info block for namespace ``name`` = [start, start+size)."""
+    k = p.kernel
+    if k.at_least(5, 3):
+        return _init_subsection_era(p, name, start, size, devdax, map, align)
+    return _init_section_era(p, name, start, size, devdax, map, align, ram, other_regions)
+
+
+def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devdax: bool,
+                         map: str, align: int) -> Union[InfoBlock, KernelError]:
+    """Eras B (5.3–5.6) and C (5.7+): no start_pad, end trimmed to A."""
+    k = p.kernel
+    ps = p.page_size
+    if p.compat_align is not None:
+        # v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid"
+        # and memremap_compat_align() (9ffc1d19fc4a): refuse before any layout.
+        if start % p.compat_align:
+            return KernelError("EINVAL", f"{name}: start {start:#018x} misaligned to {p.compat_align:#x}")
+        A = max(align, p.compat_align)
+    else:
+        A = max(align, SUBSECTION_SIZE)
+    end = start + size
+    # v5.3-rc8 274b924088e9 "libnvdimm/pfn: Fix namespace creation on misaligned
+    # addresses" restored end_trunc; 5.3-rc1..rc7 wrote none.
+    end_trunc = end - align_down(end, A) if k.at_least(5, 3, rc=8) else 0
+    n0 = (size - SZ_8K) // ps
+    if map == "dev":
+        offset = align_up(start + SZ_8K + _STRUCT_PAGE * n0, A) - start
+        budget = _STRUCT_PAGE * n0
+    else:
+        offset = align_up(start + SZ_8K, A) - start
+        budget = 0
+    # 6.1 (observed) refuses only offset >= size; the current source refuses
+    # offset >= size - end_trunc ("This results in zero size devices"), version not
+    # pinned: applied from 6.2 on.
+    limit = size - end_trunc if k.at_least(6, 2) else size
+    if offset >= limit:
+        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
+    npfns = (size - offset - end_trunc) // ps
+    minor = 4 if k.at_least(5, 4) else 3
+    return InfoBlock(signature=DAX_SIG if devdax else PFN_SIG, dataoff=offset, npfns=npfns,
+                     start_pad=0, end_trunc=end_trunc, align=align, version_minor=minor,
+                     mode=map, page_size=ps, page_struct_size=_STRUCT_PAGE, layout_align=A,
+                     memmap_budget=budget, info_reserve=SZ_8K, usable_size=npfns * ps,
+                     map_start=start, map_end=end - end_trunc,
+                     altmap_base=(start - start % SUBSECTION_SIZE) if map == "dev" else None)
+
+
+def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: bool, map: str,
+                      align: int, ram: RamCheck, other_regions: OtherRegions) -> Union[InfoBlock, KernelError]:
+    """Eras A1 (≤4.20), A2 (5.0), A3 (5.1–5.2): pad to whole sections on a collision."""
+    k = p.kernel
+    ss = p.section_size
+    ps = p.page_size
+    end = start + size
+    sec_down_start = start - start % ss
+    sec_up_end = align_up(end, ss)
+
+    def conflict(lo: int, hi: int) -> bool:
+        return any(s < hi and e > lo for s, e in other_regions)
+
+    a2 = k.at_least(5, 0)
+    start_pad = end_trunc = 0
+    if ram(sec_down_start, end) == REGION_MIXED or (a2 and conflict(sec_down_start, start)):
+        start_pad = align_up(start, ss) - start
+    if a2:
+        # 5.0 trim_pfn_device(): also trims an end that is not align-aligned
+        if ram(start, sec_up_end) == REGION_MIXED or end % align or conflict(end, sec_up_end):
+            end_trunc = end - min(align_down(end, ss), align_down(end, align))
+    elif ram(start, sec_up_end) == REGION_MIXED:
+        end_trunc = end - align_down(end, ss)
+    s1 = start + start_pad
+    avail = size - start_pad - end_trunc
+    if k.at_least(5, 1):
+        reserve, dax_reserve = p.info_block_reserve, 0       # 5.1/5.2 info_block_reserve()
+    else:
+        reserve, dax_reserve = SZ_8K, (_DAX_LABEL_RESERVE if devdax else 0)
+    if a2:
+        pages_per_section = ss // ps
+        n0 = align_up(max(avail - reserve, 0) // ps, pages_per_section)  # SECTION_ALIGN_UP pages
+        A = max(align, p.pmd_size) if map == "dev" else align
+    else:
+        n0 = max(avail - SZ_8K, 0) // 4096   # A1 counts in SZ_4K units
+        A = align
+    if map == "dev":
+        budget = _STRUCT_PAGE * n0
+        offset = align_up(s1 + reserve + budget + dax_reserve, A) - s1
+    else:
+        budget = 0
+        offset = align_up(s1 + reserve + dax_reserve, A) - s1
+    if offset + start_pad + end_trunc >= size:
+        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
+    npfns = (size - offset - start_pad - end_trunc) // 4096  # stored in SZ_4K units pre-5.3
+    messages: List[str] = []
+    if start_pad or end_trunc:
+        word = "alignment" if a2 else "section"
+        messages.append(f"{name} {word} collision, truncate {start_pad + end_trunc} bytes")
+    usable = align_down(size - start_pad - end_trunc - offset, ps)
+    return InfoBlock(signature=DAX_SIG if devdax else PFN_SIG, dataoff=offset, npfns=npfns,
+                     start_pad=start_pad, end_trunc=end_trunc, align=align, version_minor=2,
+                     mode=map, page_size=ps, page_struct_size=_STRUCT_PAGE, layout_align=A,
+                     memmap_budget=budget, info_reserve=reserve + dax_reserve, usable_size=usable,
+                     map_start=s1, map_end=end - end_trunc,
+                     altmap_base=(s1 - s1 % ss) if map == "dev" else None,
+                     messages=tuple(messages))

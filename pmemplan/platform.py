@@ -1,0 +1,280 @@
+"""Platform description, format 1: the models every command reads.
+
+The YAML contract (keys and meanings) is documented in the README; ``pmemplan schema``
+prints it as JSON Schema.  Sizes and addresses accept integers, ``0x`` hex and binary
+suffixes (K/M/G/T/P/E, 1K = 1024) the way ndctl and ``memmap=`` read them.
+
+Cross-field rules (overlaps, offsets, names) live in :func:`check_platform`, which
+returns the location path of the offending value so the loader can name its line.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Optional, Tuple
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from typing_extensions import Annotated
+from pydantic import BeforeValidator, PlainSerializer
+
+from .errors import ValueParseError
+from .kversion import KernelVersion
+from .sizes import is_pow2, parse_size_unit
+
+ARCHES = ("x86_64", "arm64", "ppc64le", "riscv64")
+PROVIDERS = ("nfit", "e820", "of_pmem", "virtio", "cxl")
+MODES = ("fsdax", "devdax", "sector", "raw")
+MEMORY_TYPES = ("system-ram", "reserved", "soft-reserved", "acpi", "pci", "other")
+LABEL_VERSIONS = ("1.1", "1.2", "uninitialised")
+LABELLESS_PROVIDERS = ("e820", "of_pmem", "virtio")
+BTT_SECTOR_SIZES = (512, 520, 528, 4096, 4104, 4160, 4224)
+
+
+def _to_size(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueParseError("expected a size, not a boolean")
+    if isinstance(v, int):
+        if v < 0:
+            raise ValueParseError(f"{v} is negative; sizes and addresses are >= 0")
+        return v
+    if isinstance(v, str):
+        try:
+            return parse_size_unit(v)[0]
+        except ValueParseError as e:
+            raise ValueError(str(e)) from None
+    raise ValueError(f"expected a size (integer, 0x-hex or K/M/G/T suffix), got {type(v).__name__}")
+
+
+Size = Annotated[int, BeforeValidator(_to_size), Field(json_schema_extra={"x-size": True})]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False,
+                              str_strip_whitespace=True)
+
+
+class MemoryRange(_Strict):
+    """A non-pmem range of the firmware map, as /proc/iomem's top level shows it."""
+    type: Literal["system-ram", "reserved", "soft-reserved", "acpi", "pci", "other"]
+    start: Size
+    size: Size
+    name: Optional[str] = None
+
+    @property
+    def end(self) -> int:
+        return self.start + self.size
+
+    @property
+    def owner_name(self) -> str:
+        if self.name:
+            return self.name
+        return "System RAM" if self.type == "system-ram" else self.type.replace("-", " ").title() \
+            if self.type != "reserved" else "Reserved"
+
+
+class Namespace(_Strict):
+    name: str
+    size: Optional[Size] = None
+    offset: Optional[Size] = None
+    mode: Literal["fsdax", "devdax", "sector", "raw"] = "fsdax"
+    map: Optional[Literal["dev", "mem"]] = None
+    align: Optional[Size] = None
+    sector_size: Optional[int] = None
+    force: bool = False
+    system_ram: bool = False
+
+    _size_unit: str = PrivateAttr(default="")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_unit(cls, data: Any, handler):
+        unit = ""
+        if isinstance(data, dict) and isinstance(data.get("size"), str):
+            try:
+                unit = parse_size_unit(data["size"])[1]
+            except ValueParseError:
+                pass
+        obj = handler(data)
+        obj._size_unit = unit
+        return obj
+
+    @property
+    def size_unit(self) -> str:
+        """The suffix the user wrote the size with ("M" for 1040M), for ndctl-style suggestions."""
+        return self._size_unit
+
+    @property
+    def effective_map(self) -> Optional[str]:
+        if self.mode in ("fsdax", "devdax"):
+            return self.map or "dev"
+        return None
+
+
+class Region(_Strict):
+    name: str
+    provider: Literal["nfit", "e820", "of_pmem", "virtio", "cxl"] = "nfit"
+    start: Size
+    size: Size
+    labels: Optional[bool] = None
+    label_version: Optional[Literal["1.1", "1.2", "uninitialised"]] = None
+    interleave_ways: int = Field(default=1, ge=1, le=64)
+    align: Optional[Size] = None
+    numa_node: Optional[int] = None
+    namespaces: List[Namespace] = Field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.size
+
+    @property
+    def labelled(self) -> bool:
+        """Labelled regions hold any number of namespaces; label-less ones exactly one."""
+        if self.labels is not None:
+            return self.labels
+        return self.provider not in LABELLESS_PROVIDERS
+
+
+class LintSettings(_Strict):
+    rules: Dict[str, Literal["off", "info", "warning", "error"]] = Field(default_factory=dict)
+
+
+class Platform(_Strict):
+    format: Literal[1]
+    name: str = "platform"
+    arch: Literal["x86_64", "arm64", "ppc64le", "riscv64"] = "x86_64"
+    kernel: str
+    targets: Optional[List[str]] = None
+    page_size: Optional[Size] = None
+    mmu: Optional[Literal["hash", "radix"]] = None
+    phys_bits: Optional[int] = Field(default=None, ge=32, le=64)
+    memory_block_size: Optional[Size] = None
+    bare_metal: bool = False
+    thp: bool = True
+    ndctl: str = "76.1"
+    memory: List[MemoryRange] = Field(default_factory=list)
+    regions: List[Region] = Field(default_factory=list)
+    lint: Optional[LintSettings] = None
+
+    @field_validator("kernel")
+    @classmethod
+    def _kernel(cls, v: str) -> str:
+        KernelVersion.parse(v)
+        return v
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v):
+        for t in v or ():
+            KernelVersion.parse(t)
+        return v
+
+    @field_validator("ndctl")
+    @classmethod
+    def _ndctl(cls, v: str) -> str:
+        ndctl_version(v)
+        return v
+
+    @property
+    def kernel_version(self) -> KernelVersion:
+        return KernelVersion.parse(self.kernel)
+
+
+def ndctl_version(text: str) -> Tuple[int, int]:
+    """"76.1" -> (76, 1); "v81" -> (81, 0)."""
+    t = text.strip().lstrip("vV")
+    parts = t.split(".")
+    try:
+        major = int(parts[0])
+        minor = int(parts[1]) if len(parts) > 1 and parts[1] else 0
+    except ValueError:
+        raise ValueParseError(f"{text!r} is not an ndctl version (e.g. \"76.1\", \"81\")") from None
+    return major, minor
+
+
+Loc = Tuple[Any, ...]
+
+
+def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
+    """Cross-field input errors, each with the location path of the value it is about.
+
+    Things ndctl or the kernel would refuse are *not* input errors: they become
+    ``refused``/``failed`` namespaces in the result.
+    """
+    errs: List[Tuple[Loc, str]] = []
+    arch = p.arch
+    if p.page_size is not None:
+        allowed = {"x86_64": (4096,), "riscv64": (4096,), "arm64": (4096, 16384, 65536),
+                   "ppc64le": (4096, 65536)}[arch]
+        if p.page_size not in allowed:
+            errs.append((("page_size",), f"page_size {p.page_size:#x} is not a {arch} page size "
+                         f"({', '.join(f'{a // 1024}K' for a in allowed)})"))
+    if p.mmu is not None and arch != "ppc64le":
+        errs.append((("mmu",), "mmu applies to ppc64le only (hash or radix)"))
+    if p.phys_bits is not None and arch == "x86_64" and p.phys_bits not in (46, 52):
+        errs.append((("phys_bits",), "x86_64 phys_bits is 46 (4-level paging) or 52 (5-level)"))
+    if p.memory_block_size is not None and not is_pow2(p.memory_block_size):
+        errs.append((("memory_block_size",), "memory_block_size must be a power of two"))
+    limit = 1 << (p.phys_bits or (46 if arch == "x86_64" else 52))
+
+    ranges: List[Tuple[int, int, Loc, str]] = []
+    for i, m in enumerate(p.memory):
+        if m.size == 0:
+            errs.append((("memory", i, "size"), "size must be greater than 0"))
+            continue
+        if m.end > limit:
+            errs.append((("memory", i, "size"), f"range ends at {m.end:#x}, beyond the {limit.bit_length() - 1}-bit physical address space"))
+        ranges.append((m.start, m.end, ("memory", i, "start"), f"{m.type} range {m.start:#x}-{m.end - 1:#x}"))
+    seen_names: Dict[str, Loc] = {}
+    for ri, r in enumerate(p.regions):
+        rloc: Loc = ("regions", ri)
+        if r.name in seen_names:
+            errs.append((rloc + ("name",), f"region name {r.name!r} is used twice"))
+        seen_names[r.name] = rloc
+        if r.size == 0:
+            errs.append((rloc + ("size",), "size must be greater than 0"))
+            continue
+        if r.end > limit:
+            errs.append((rloc + ("size",), f"region ends at {r.end:#x}, beyond the {limit.bit_length() - 1}-bit physical address space"))
+        ranges.append((r.start, r.end, rloc + ("start",), f"region {r.name} {r.start:#x}-{r.end - 1:#x}"))
+        if r.provider == "e820" and r.labels:
+            errs.append((rloc + ("labels",), "e820 (memmap=/legacy) regions are always label-less"))
+        if r.align is not None and (not is_pow2(r.align) or r.align < 4096):
+            errs.append((rloc + ("align",), "region align must be a power of two >= 4K (as regionX/align accepts)"))
+        if not r.labelled and len(r.namespaces) > 1:
+            errs.append((rloc + ("namespaces", 1), f"label-less region {r.name} holds exactly one namespace"))
+        spans = []
+        for ni, ns in enumerate(r.namespaces):
+            nloc = rloc + ("namespaces", ni)
+            if ns.name in seen_names:
+                errs.append((nloc + ("name",), f"name {ns.name!r} is used twice"))
+            seen_names[ns.name] = nloc
+            if r.labelled and ns.size is None:
+                errs.append((nloc, f"namespace {ns.name} in labelled region {r.name} needs a size"))
+            if ns.size is not None and ns.size == 0:
+                errs.append((nloc + ("size",), "size must be greater than 0"))
+            if ns.map is not None and ns.mode not in ("fsdax", "devdax"):
+                errs.append((nloc + ("map",), f"map applies to fsdax and devdax only, not {ns.mode}"))
+            if ns.sector_size is not None:
+                if ns.mode != "sector":
+                    errs.append((nloc + ("sector_size",), f"sector_size applies to sector mode only, not {ns.mode}"))
+                elif ns.sector_size not in BTT_SECTOR_SIZES:
+                    errs.append((nloc + ("sector_size",), f"sector_size must be one of {', '.join(map(str, BTT_SECTOR_SIZES))}"))
+            if ns.system_ram and ns.mode != "devdax":
+                errs.append((nloc + ("system_ram",), "system_ram (kmem) applies to devdax namespaces only"))
+            if ns.align is not None and (not is_pow2(ns.align) or ns.align < 4096):
+                errs.append((nloc + ("align",), "align must be a power of two >= 4K"))
+            if ns.offset is not None:
+                if not r.labelled and ns.offset != 0:
+                    errs.append((nloc + ("offset",), "a label-less namespace starts at offset 0 of its region"))
+                sz = ns.size if ns.size is not None else r.size - ns.offset
+                if ns.offset + sz > r.size:
+                    errs.append((nloc + ("offset",), f"offset {ns.offset:#x} + size {sz:#x} ends outside region {r.name} (size {r.size:#x})"))
+                else:
+                    spans.append((ns.offset, ns.offset + sz, nloc + ("offset",), ns.name))
+        spans.sort()
+        for a, b in zip(spans, spans[1:]):
+            if b[0] < a[1]:
+                errs.append((b[2], f"namespace {b[3]} at offset {b[0]:#x} overlaps {a[3]} ({a[0]:#x}-{a[1] - 1:#x})"))
+    ranges.sort(key=lambda t: (t[0], t[1]))
+    for a, b in zip(ranges, ranges[1:]):
+        if b[0] < a[1]:
+            errs.append((b[2], f"{b[3]} overlaps {a[3]}"))
+    return errs

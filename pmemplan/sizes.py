@@ -1,0 +1,104 @@
+"""Sizes and addresses as ndctl and ``memmap=`` read and print them.
+
+Binary suffixes only: 1K = 1024 (ndctl ``util/size.c`` reads K/M/G/T the same way).
+"""
+from __future__ import annotations
+
+import re
+from typing import Tuple
+
+from .errors import ValueParseError
+
+SZ_4K = 1 << 12
+SZ_2M = 1 << 21
+SZ_16M = 1 << 24
+SZ_128M = 1 << 27
+SZ_1G = 1 << 30
+
+_SUFFIX_SHIFT = {"": 0, "K": 10, "M": 20, "G": 30, "T": 40, "P": 50, "E": 60}
+_UNITS = ("K", "M", "G", "T", "P", "E")
+# Generous: 2^64 needs 20 decimal digits / 16 hex digits; refuse anything far larger
+# before int() sees it (Python refuses > 4300 digits with a traceback-worthy error).
+_MAX_DIGITS = 40
+_SIZE_RE = re.compile(r"^(0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)(?:\s*([kKmMgGtTpPeE])(?:i?[bB])?)?$")
+
+
+def parse_size_unit(text: str) -> Tuple[int, str]:
+    """Parse ``text`` into (bytes, unit) where unit is "" or one of K/M/G/T/P/E.
+
+    Accepts decimal, ``0x`` hex and a binary suffix (``16M``, ``0x10M``, ``1GiB``).
+    Refuses decimal numbers with leading zeros (YAML 1.1 reads ``010`` as 8).
+    """
+    s = text.strip()
+    m = _SIZE_RE.match(s)
+    if not m:
+        raise ValueParseError(f"{text!r} is not a size (use bytes, 0x-hex, or a K/M/G/T suffix)")
+    digits, suffix = m.group(1), (m.group(2) or "").upper()
+    if len(digits) > _MAX_DIGITS:
+        raise ValueParseError(f"{text[:24]}... has too many digits to be a size")
+    if digits[:2] in ("0x", "0X"):
+        value = int(digits[2:].replace("_", ""), 16)
+    else:
+        plain = digits.replace("_", "")
+        if len(plain) > 1 and plain[0] == "0":
+            raise ValueParseError(
+                f"{text!r} has a leading zero, which YAML 1.1 reads as octal; write {plain.lstrip('0') or '0'} or 0x{plain.lstrip('0') or '0'}")
+        value = int(plain)
+    return value << _SUFFIX_SHIFT[suffix], suffix
+
+
+def parse_size(text: str) -> int:
+    return parse_size_unit(text)[0]
+
+
+def format_size(n: int) -> str:
+    """Compact binary form as ndctl's --size takes it: 16M, 1040M, 0x1000 when not a round unit."""
+    if n == 0:
+        return "0"
+    for unit in reversed(_UNITS):
+        shift = _SUFFIX_SHIFT[unit]
+        if n % (1 << shift) == 0:
+            return f"{n >> shift}{unit}"
+    return str(n)
+
+
+def in_unit(n: int, unit: str) -> str:
+    """``n`` written in the user's unit when it divides exactly (ndctl's suggestion style)."""
+    shift = _SUFFIX_SHIFT.get(unit, 0)
+    if shift and n % (1 << shift) == 0:
+        return f"{n >> shift}{unit}"
+    return str(n)
+
+
+def human_size(n: int) -> str:
+    """ndctl ``-u`` style: ``"252.00 GiB (270.58 GB)"``."""
+    if n < 1024:
+        return f"{n} B"
+    for i, (bu, du) in enumerate(zip(("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"),
+                                     ("KB", "MB", "GB", "TB", "PB", "EB")), start=1):
+        if n < 1024 ** (i + 1) or i == 6:
+            return f"{n / 1024 ** i:.2f} {bu} ({n / 1000 ** i:.2f} {du})"
+    raise AssertionError("unreachable")
+
+
+def short_size(n: int) -> str:
+    """Human text form for reports: 1.06 GiB, 16 MiB, 4 KiB, 512 B."""
+    if n < 1024:
+        return f"{n} B"
+    for i, u in enumerate(("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"), start=1):
+        if n < 1024 ** (i + 1) or i == 6:
+            v = n / 1024 ** i
+            return f"{v:.0f} {u}" if v == int(v) else f"{v:.2f} {u}"
+    raise AssertionError("unreachable")
+
+
+def align_up(x: int, a: int) -> int:
+    return -(-x // a) * a
+
+
+def align_down(x: int, a: int) -> int:
+    return x - x % a
+
+
+def is_pow2(x: int) -> bool:
+    return x > 0 and x & (x - 1) == 0
