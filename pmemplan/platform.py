@@ -46,6 +46,13 @@ def _to_size(v: Any) -> Any:
 Size = Annotated[int, BeforeValidator(_to_size), Field(json_schema_extra={"x-size": True})]
 
 
+def _to_format(v: Any) -> Any:
+    # The loader hands every scalar over as a string; Literal[1] does not coerce "1".
+    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() and len(v.strip()) < 10:
+        return int(v)
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False,
                               str_strip_whitespace=True)
@@ -137,7 +144,7 @@ class LintSettings(_Strict):
 
 
 class Platform(_Strict):
-    format: Literal[1]
+    format: Annotated[Literal[1], BeforeValidator(_to_format)]
     name: str = "platform"
     arch: Literal["x86_64", "arm64", "ppc64le", "riscv64"] = "x86_64"
     kernel: str

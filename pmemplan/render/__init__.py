@@ -1,0 +1,1 @@
+"""Renderers: they read a LayoutResult and never compute layout themselves."""
