@@ -41,8 +41,12 @@ def _color_system(color: str, to_file: bool) -> Optional[str]:
 
 
 def _lost_text(n: NamespaceResult) -> str:
-    parts = [f"{k.replace('_', ' ')} {short_size(v)}" for k, v in n.lost.items() if v]
-    return ", ".join(parts) if parts else "-"
+    total = sum(n.lost.values())
+    if not total:
+        return "-"
+    causes = sorted(((v, k) for k, v in n.lost.items() if v), reverse=True)
+    main = causes[0][1].replace("_", " ")
+    return f"{short_size(total)} ({main}{' +' if len(causes) > 1 else ''})"
 
 
 def _ns_table(r: LayoutResult):
@@ -92,9 +96,12 @@ def _sections(r: LayoutResult) -> List[str]:
     n_sub = r.arch_info.section_size // min(sub, r.arch_info.section_size)
     for s in r.sections:
         cells = ["."] * n_sub
-        marks = {}
-        for i, run in enumerate(s.subsections):
-            ch = chr(ord("A") + (i % 26))
+        marks: dict = {}
+        letters: dict = {}
+        for run in s.subsections:
+            if run.owner not in letters:
+                letters[run.owner] = chr(ord("A") + (len(letters) % 26))
+            ch = letters[run.owner]
             marks[ch] = run.owner
             for k in range(run.first, min(n_sub, run.first + run.count)):
                 cells[k] = ch if cells[k] in (".", ch) else "X"
@@ -107,35 +114,35 @@ def _sections(r: LayoutResult) -> List[str]:
 def render_one(console, r: LayoutResult) -> None:
     console.rule(f"[bold]{r.platform}[/] — {r.arch}, Linux {r.kernel} ({r.era}: {_era_words(r)})")
     for a in r.assumptions:
-        console.print(f"[dim]assumes:[/] {a}", highlight=False)
+        console.print(f"[dim]assumes:[/] {a}", highlight=False, soft_wrap=True)
     console.print(_address_map(r))
     console.print(_ns_table(r))
     for n in r.namespaces:
         if n.error:
             console.print(f"[{_STATUS_STYLE[n.status]}]{n.name} {n.status}[/] by {n.error.by} "
-                          f"({n.error.errno}): {n.error.message}", highlight=False)
+                          f"({n.error.errno}): {n.error.message}", highlight=False, soft_wrap=True)
             for s in n.suggestions:
-                console.print(f"    fix: {s}", highlight=False)
+                console.print(f"    fix: {s}", highlight=False, soft_wrap=True)
         if n.kmem is not None:
             k = n.kmem
             txt = (f"{n.name}: kmem onlines {k.blocks} × {short_size(k.memory_block_size)} "
                    f"= {short_size(k.online_bytes)}")
-            console.print(txt + (f" — {k.error}" if k.error else ""), highlight=False)
+            console.print(txt + (f" — {k.error}" if k.error else ""), highlight=False, soft_wrap=True)
     sec = _sections(r)
     if sec:
         console.print("[bold]Shared sections[/] (one letter per 2 MiB sub-section, X = two owners)")
         for line in sec:
-            console.print("  " + line, highlight=False, markup=False)
+            console.print("  " + line, highlight=False, markup=False, soft_wrap=True)
     s = r.summary
     console.print(f"[bold]Summary:[/] usable {short_size(s.usable_size)}, lost {short_size(s.lost)}; "
-                  f"{s.enabled} enabled, {s.failed} failed, {s.refused} refused", highlight=False)
+                  f"{s.enabled} enabled, {s.failed} failed, {s.refused} refused", highlight=False, soft_wrap=True)
     if s.legacy_kernel:
         console.print(f"padding saved against Linux {s.legacy_kernel}: {short_size(s.padding_saved)}",
                       highlight=False)
         if s.only_enabled_under_kernel:
-            console.print(f"enabled only under {r.kernel}: {', '.join(s.only_enabled_under_kernel)}", highlight=False)
+            console.print(f"enabled only under {r.kernel}: {', '.join(s.only_enabled_under_kernel)}", highlight=False, soft_wrap=True)
         if s.only_enabled_under_legacy:
-            console.print(f"enabled only under {s.legacy_kernel}: {', '.join(s.only_enabled_under_legacy)}", highlight=False)
+            console.print(f"enabled only under {s.legacy_kernel}: {', '.join(s.only_enabled_under_legacy)}", highlight=False, soft_wrap=True)
 
 
 def render_text(results: List[LayoutResult], color: str = "auto", to_file: bool = False,
@@ -148,8 +155,9 @@ def render_text(results: List[LayoutResult], color: str = "auto", to_file: bool 
                       highlight=False)
     if system == "auto":
         import sys
-        console = Console(file=buf, force_terminal=sys.stdout.isatty(), width=width,
-                          no_color=not sys.stdout.isatty(), highlight=False)
+        tty = sys.stdout.isatty()
+        console = Console(file=buf, force_terminal=tty, width=width or (None if tty else 140),
+                          no_color=not tty, highlight=False)
     for r in results:
         render_one(console, r)
     return buf.getvalue()
