@@ -253,8 +253,8 @@ def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
             if ns.name in seen_names:
                 errs.append((nloc + ("name",), f"name {ns.name!r} is used twice"))
             seen_names[ns.name] = nloc
-            if r.labelled and ns.size is None:
-                errs.append((nloc, f"namespace {ns.name} in labelled region {r.name} needs a size"))
+            if r.labelled and ns.size is None and ns.offset is not None:
+                errs.append((nloc, f"namespace {ns.name} at an explicit offset needs a size"))
             if ns.size is not None and ns.size == 0:
                 errs.append((nloc + ("size",), "size must be greater than 0"))
             if ns.map is not None and ns.mode not in ("fsdax", "devdax"):

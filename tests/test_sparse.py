@@ -1,6 +1,7 @@
 """SparseMap (mm/sparse.c model, kernel-model §3): unit tests and hypothesis properties."""
 from __future__ import annotations
 
+import os
 from typing import List, Tuple
 
 import pytest
@@ -248,6 +249,8 @@ GEOMETRIES = [
     (128 * MiB, 128 * MiB, 64),   # before 5.3: whole sections
 ]
 PAGE = 4 * KiB
+# PMEMPLAN_HYPOTHESIS_EXAMPLES=5000 for a long local run
+EXAMPLES = int(os.environ.get("PMEMPLAN_HYPOTHESIS_EXAMPLES", "150"))
 
 
 @st.composite
@@ -277,7 +280,7 @@ def _touched(ranges: List[Tuple[int, int]], sub: int) -> set:
 
 
 @pytest.mark.parametrize("ss,sub,nsec", GEOMETRIES)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_prop_add_then_remove_restores_state(ss, sub, nsec, data):
     window = ss * nsec
@@ -328,7 +331,7 @@ def disjoint_ranges(draw, nsub: int, taken: set) -> List[Tuple[int, int]]:
 
 
 @pytest.mark.parametrize("ss,sub,nsec", GEOMETRIES)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_prop_subsection_maps_match_owners(ss, sub, nsec, data):
     window = ss * nsec

@@ -161,6 +161,14 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if s.ns.offset is not None:
                 continue
+            if s.ns.size is None:
+                # ndctl's default size: the largest free extent (max_available_extent)
+                s.result.size = space.max_available_extent()
+                notes.append(f"{s.ns.name}: size defaults to the largest free extent of {r.name}, "
+                             f"{format_size(s.result.size)} (ndctl create-namespace without -s)")
+                if s.result.size == 0:
+                    _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
+                    continue
             size = s.result.size
             if _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                           space.max_available_extent())):
@@ -266,7 +274,9 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
 
 def _enable_btt(s: _Slot, r: Region) -> None:
     res = s.result
-    version = "2.0" if r.labelled and r.label_version in ("1.2", "uninitialised") else "1.1"
+    # btt_claim_class(): v2.0 for label index 1.2 or a label-capable DIMM whose label
+    # area was never initialised; v1.1 for index 1.1, label-less DIMMs and e820
+    version = "2.0" if r.provider != "e820" and r.label_version in ("1.2", "uninitialised") else "1.1"
     try:
         layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
     except BttError as e:

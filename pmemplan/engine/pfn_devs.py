@@ -118,7 +118,9 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
     if ram(sec_down_start, end) == REGION_MIXED or (a2 and conflict(sec_down_start, start)):
         start_pad = align_up(start, ss) - start
     if a2:
-        # 5.0 trim_pfn_device(): also trims an end that is not align-aligned
+        # 5.0 trim_pfn_device() (ae86cbfef381 "libnvdimm, pfn: Pad pfn namespaces relative
+        # to other regions"): also pads against other regions and trims an end that is
+        # not align-aligned
         if ram(start, sec_up_end) == REGION_MIXED or end % align or conflict(end, sec_up_end):
             end_trunc = end - min(align_down(end, ss), align_down(end, align))
     elif ram(start, sec_up_end) == REGION_MIXED:
