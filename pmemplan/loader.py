@@ -27,11 +27,15 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError
 from .platform import Platform, check_platform
 
-__all__ = ["load_platform", "load_platform_text", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES"]
+__all__ = ["load_platform", "load_platform_text", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_ALIAS_NODES"]
 
 MAX_BYTES = 128 << 20          # a platform file is KBs; generated ones reach tens of MB
 MAX_DEPTH = 100                # collections nested (format 1 needs 4)
 MAX_NODES = 2_000_000          # nodes after alias expansion
+# Aliases cost no parsing, only validation: they may add at most this many nodes, or as
+# many as the file itself holds (a template merged into every namespace).
+MAX_ALIAS_NODES = 200_000
+_MAX_REPORTED = 1000           # errors looked at to find the first one in the file
 
 _Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
@@ -96,9 +100,10 @@ def load_platform_text(text: Union[str, bytes], name: str) -> Platform:
             raise _validation_error(e, root, name) from None
         problems = check_platform(platform)
     if problems:
-        located = [(_mark(_node_at(root, loc)), loc, msg) for loc, msg in problems]
+        where = _Locator(root)
+        located = [(where.mark(loc), loc, msg) for loc, msg in problems[:_MAX_REPORTED]]
         (line, col), loc, msg = min(located, key=lambda t: t[0])
-        raise InputError(_with_loc(loc, msg), name, line, col)
+        raise InputError(_tidy(_with_loc(loc, msg)), name, line, col)
     return platform
 
 
@@ -228,7 +233,8 @@ def _prescan(text: str, name: str) -> None:
         return InputError(msg, name, m.line + 1, m.column + 1)
 
     try:
-        nodes = docs = depth = 0
+        nodes = docs = depth = aliased = 0
+        over: Any = None                             # the alias that passed MAX_ALIAS_NODES
         stack: List[List[Any]] = []                  # [anchor, nodes before, depth, max depth inside]
         anchors: Dict[str, Tuple[int, int, Any]] = {}  # anchor -> (nodes, height, mark)
         opened: Dict[str, Any] = {}
@@ -247,6 +253,9 @@ def _prescan(text: str, name: str) -> None:
                         raise fail(f"recursive alias *{ev.anchor} (it refers to a node that contains it)", ev)
                     raise fail(f"alias *{ev.anchor} refers to no anchor &{ev.anchor} before it", ev)
                 nodes += a[0]
+                aliased += a[0]
+                if over is None and aliased > MAX_ALIAS_NODES:
+                    over = ev
                 eff = depth + a[1]
                 if eff > MAX_DEPTH:
                     raise fail(f"nested too deeply (alias expansion?): more than {MAX_DEPTH} levels", ev)
@@ -274,6 +283,9 @@ def _prescan(text: str, name: str) -> None:
                     raise fail("several YAML documents; a platform file holds one", ev)
             if nodes > MAX_NODES:
                 raise fail(f"too many nodes (alias expansion?): more than {MAX_NODES:,}", ev)
+        if over is not None and aliased > nodes - aliased:
+            raise fail(f"too many nodes (alias expansion?): aliases expand to {aliased:,} nodes, "
+                       f"the file itself holds {nodes - aliased:,}", over)
     finally:
         loader.dispose()
 
@@ -401,41 +413,65 @@ def _check_quoted_versions(root: Any, name: str) -> None:
 
 # ----------------------------------------------------------------------------- locations
 
-def _find_key(node: Any, key: str, depth: int = 0) -> Optional[Tuple[Any, Any]]:
-    """(key node, value node) of ``key`` in a mapping node, following merge keys."""
-    merges = []
-    for k, v in node.value:
-        if isinstance(k, yaml.ScalarNode):
-            if k.tag == _MERGE:
-                merges.append(v)
-            elif k.value == key:
-                return k, v
-    if depth < MAX_DEPTH:
-        for m in merges:
-            for src in (m.value if isinstance(m, yaml.SequenceNode) else [m]):
-                if isinstance(src, yaml.MappingNode):
-                    hit = _find_key(src, key, depth + 1)
-                    if hit:
-                        return hit
+_KeyIndex = Dict[int, Tuple[Dict[str, Tuple[Any, Any]], List[Any]]]
+
+
+def _find_key(node: Any, key: str, depth: int = 0, index: Optional[_KeyIndex] = None) -> Optional[Tuple[Any, Any]]:
+    """(key node, value node) of ``key`` in a mapping node, following merge keys.
+
+    ``index`` caches a key table per mapping so that locating many errors in a mapping
+    with many keys stays linear."""
+    entry = index.get(id(node)) if index is not None else None
+    if entry is None:
+        table: Dict[str, Tuple[Any, Any]] = {}
+        merges: List[Any] = []
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                if k.tag == _MERGE:
+                    merges.append(v)
+                else:
+                    table.setdefault(k.value, (k, v))
+        entry = (table, merges)
+        if index is not None:
+            index[id(node)] = entry
+    hit = entry[0].get(key)
+    if hit is not None or depth >= MAX_DEPTH:
+        return hit
+    for m in entry[1]:
+        for src in (m.value if isinstance(m, yaml.SequenceNode) else [m]):
+            if isinstance(src, yaml.MappingNode):
+                hit = _find_key(src, key, depth + 1, index)
+                if hit:
+                    return hit
     return None
 
 
-def _node_at(root: Any, loc: Sequence[Any], key_node: bool = False) -> Any:
-    """The node at a location path, or the closest enclosing node that exists."""
-    node = root
-    for i, part in enumerate(loc):
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            hit = _find_key(node, part)
-            if hit is None:
+class _Locator:
+    """Location paths (as pydantic and check_platform give them) -> nodes of the tree."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.index: _KeyIndex = {}
+
+    def node(self, loc: Sequence[Any], key_node: bool = False) -> Any:
+        """The node at ``loc`` (its key node if ``key_node``), or the closest enclosing one."""
+        node = self.root
+        for i, part in enumerate(loc):
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                hit = _find_key(node, part, index=self.index)
+                if hit is None:
+                    return node
+                if key_node and i == len(loc) - 1:
+                    return hit[0]
+                node = hit[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
                 return node
-            if key_node and i == len(loc) - 1:
-                return hit[0]
-            node = hit[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-        else:
-            return node
-    return node
+        return node
+
+    def mark(self, loc: Sequence[Any], key_node: bool = False) -> _Mark:
+        return _mark(self.node(loc, key_node))
 
 
 def _path_to(root: Any, target: Any) -> Optional[Loc]:
@@ -518,6 +554,14 @@ def _clip(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
+def _tidy(msg: str) -> str:
+    """One line, with long quoted values (a validator may quote all of its input) clipped."""
+    msg = msg.splitlines()[0] if msg else msg
+    if len(msg) > 200:
+        msg = re.sub(r"'[^'\n]{41,}'", lambda m: repr(_clip(m.group()[1:-1])), msg)
+    return _clip(msg, 400)
+
+
 def _show(v: Any) -> str:
     if v is None:
         return "nothing (null)"
@@ -568,27 +612,25 @@ def _pydantic_message(err: Dict[str, Any], loc: Loc) -> str:
 
 
 def _validation_error(e: ValidationError, root: Any, name: str) -> InputError:
-    errors = e.errors(include_url=False)
-    best: Optional[Tuple[_Mark, str]] = None
+    """The error that comes first in the file (pydantic orders them by model field)."""
+    where = _Locator(root)
+    found: List[Tuple[_Mark, int, Loc, Optional[Dict[str, Any]], List[str]]] = []
     missing: Dict[Loc, List[str]] = {}
-    for err in errors:
+    for err in e.errors(include_url=False)[:_MAX_REPORTED]:
         loc: Loc = tuple(err["loc"])
         if err["type"] == "missing" and loc:
             missing.setdefault(loc[:-1], []).append(str(loc[-1]))
-            continue
-        node = _node_at(root, loc, key_node=err["type"] == "extra_forbidden")
-        cand = (_mark(node), _pydantic_message(err, loc))
-        if best is None or cand[0] < best[0]:
-            best = cand
+        else:
+            found.append((where.mark(loc, key_node=err["type"] == "extra_forbidden"), len(found), loc, err, []))
     for parent, keys in missing.items():
-        node = _node_at(root, parent)
-        what = f"missing required key '{keys[0]}'" if len(keys) == 1 else \
+        found.append((where.mark(parent), len(found), parent, None, keys))
+    (line, col), _, loc, err, keys = min(found)
+    if err is not None:
+        msg = _pydantic_message(err, loc)
+    else:
+        msg = f"missing required key '{keys[0]}'" if len(keys) == 1 else \
             "missing required keys " + ", ".join(f"'{k}'" for k in keys)
-        if parent == () and "format" in keys:
-            what += " (a platform file starts with format: 1)"
-        cand = (_mark(node), _with_loc(parent, what))
-        if best is None or cand[0] < best[0]:
-            best = cand
-    assert best is not None
-    (line, col), msg = best
-    return InputError(msg, name, line, col)
+        if loc == () and "format" in keys:
+            msg += " (a platform file starts with format: 1)"
+        msg = _with_loc(loc, msg)
+    return InputError(_tidy(msg), name, line, col)

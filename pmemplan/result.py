@@ -16,6 +16,16 @@ def empty_lost() -> Dict[str, int]:
 
 
 @dataclass
+class Fix:
+    """A change to the platform file that makes a refused/failed namespace enable."""
+    text: str
+    changes: Dict[str, Any]   # {"namespace.size": 104857600} / {"region.align": 2097152} / …
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"text": self.text, "set": dict(self.changes)}
+
+
+@dataclass
 class NamespaceError:
     by: str          # "kernel" | "ndctl"
     errno: str
@@ -55,7 +65,7 @@ class NamespaceResult:
     lost: Dict[str, int] = field(default_factory=empty_lost)
     memmap_ram_bytes: int = 0
     kmem: Optional[Kmem] = None
-    suggestions: List[str] = field(default_factory=list)
+    fixes: List[Fix] = field(default_factory=list)
     messages: List[str] = field(default_factory=list)   # kernel/ndctl lines it would print
     sector_size: Optional[int] = None
     defaults: List[str] = field(default_factory=list)   # which values were defaulted
@@ -65,6 +75,10 @@ class NamespaceResult:
     def end(self) -> Optional[int]:
         return None if self.start is None else self.start + self.size
 
+    @property
+    def suggestions(self) -> List[str]:
+        return [f.text for f in self.fixes]
+
     def to_dict(self) -> Dict[str, Any]:
         return {
             "name": self.name, "region": self.region, "start": self.start, "size": self.size,
@@ -73,7 +87,8 @@ class NamespaceResult:
             "info_block": self.info_block, "usable_size": self.usable_size,
             "lost": dict(self.lost), "memmap_ram_bytes": self.memmap_ram_bytes,
             "kmem": self.kmem.to_dict() if self.kmem else None,
-            "suggestions": list(self.suggestions), "messages": list(self.messages),
+            "suggestions": self.suggestions, "fixes": [f.to_dict() for f in self.fixes],
+            "messages": list(self.messages),
         }
 
 
@@ -169,6 +184,7 @@ class LayoutResult:
     summary: Summary
     memory: List[Dict[str, Any]] = field(default_factory=list)
     legacy: Optional["LayoutResult"] = None
+    state_size: int = 0   # objects the engine stored (sections runs, bitmaps, extents, pgmaps)
 
     def namespace(self, name: str) -> NamespaceResult:
         for ns in self.namespaces:

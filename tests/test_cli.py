@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from pmemplan.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
+ENV = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 GOOD = """\
 format: 1
@@ -142,7 +143,7 @@ def test_schema_command():
 def test_nothing_written_unless_asked(good, tmp_path):
     before = set(os.listdir(tmp_path))
     subprocess.run([sys.executable, "-m", "pmemplan", "layout", str(good), "--format", "json"],
-                   cwd=tmp_path, check=True, capture_output=True)
+                   cwd=tmp_path, check=True, capture_output=True, env=ENV)
     assert set(os.listdir(tmp_path)) == before
 
 
@@ -158,5 +159,5 @@ def test_json_path_does_not_import_rich(good):
 
 def test_python_dash_m(good):
     p = subprocess.run([sys.executable, "-m", "pmemplan", "layout", str(good), "--format", "json"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=ENV)
     assert p.returncode == 0 and json.loads(p.stdout)["platform"] == "cli-test"

@@ -30,7 +30,7 @@ from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memr
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, nd_pfn_init
 from .region_devs import RegionSpace
-from .suggest import suggest_fixes
+from .suggest import candidate_fixes, verify_fixes
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _region_align(p: ArchProfile, r: Region, notes: List[str]) -> Tuple[Optional
     return attr, granule
 
 
-def run_engine(platform: Platform, kernel: KernelVersion) -> LayoutResult:
+def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True) -> LayoutResult:
     notes: List[str] = []
     ram = [(m.start, m.end) for m in platform.memory if m.type == "system-ram"]
     boot_mem_end = max((e for _, e in ram), default=0)
@@ -94,11 +94,17 @@ def run_engine(platform: Platform, kernel: KernelVersion) -> LayoutResult:
     for slot in slots:
         if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
             _online_kmem(p, mem, slot)
+    candidates = {}
     for slot in slots:
         _account(slot)
         if slot.result.status != "enabled":
-            slot.result.suggestions = suggest_fixes(p, ndv, slot.region, aligns[slot.region.name][0],
-                                                    spaces[slot.region.name], slot.ns, slot.result)
+            candidates[slot.ns.name] = candidate_fixes(p, slot.region, aligns[slot.region.name][0],
+                                                       spaces[slot.region.name], slot.ns, slot.result)
+    if verify and candidates:
+        verify_fixes(platform, kernel, run_engine, [s.result for s in slots], {}, candidates)
+    else:
+        for slot in slots:
+            slot.result.fixes = candidates.get(slot.ns.name, [])
 
     regions = []
     for r in platform.regions:
@@ -115,8 +121,9 @@ def run_engine(platform: Platform, kernel: KernelVersion) -> LayoutResult:
                     if p.kernel.at_least(5, 4) else [p.page_size, p.pmd_size])
     memory = [{"type": m.type, "name": m.owner_name, "start": m.start, "size": m.size}
               for m in platform.memory]
+    state = mem.state_size() + sum(len(sp.raw_free()) + len(sp.busy()) for sp in spaces.values())
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
-                        regions, namespaces, sections, summary, memory)
+                        regions, namespaces, sections, summary, memory, state_size=state)
 
 
 def _dedupe(xs: List[str]) -> List[str]:

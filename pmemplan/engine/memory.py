@@ -43,6 +43,10 @@ class MemoryState:
         for s, e in self._ram:
             self.sparse.subsection_map_init(s, e)
 
+    def state_size(self) -> int:
+        """Stored objects: section runs and bitmaps, pgmaps, System RAM resources."""
+        return self.sparse.state_size() + len(self._pgmaps) + len(self._ram)
+
     # -- kernel/resource.c ----------------------------------------------------------
     def region_intersects_system_ram(self, start: int, end: int) -> int:
         """region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE)."""
