@@ -43,7 +43,7 @@ def _check_kernels(kernels: Tuple[str, ...], legacy: str) -> None:
 
 def _write(text: str, output: Optional[str]) -> None:
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # the renderer already decided on colour
         return
     tmp = f"{output}.tmp{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -69,9 +69,12 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="write the report to FILE instead of stdout")
 @click.option("--check", is_flag=True, help="exit 1 when any namespace fails or is refused")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="colour the text report (NO_COLOR/FORCE_COLOR honoured; the flag wins)")
+@click.option("--svg", type=click.Path(dir_okay=False), default=None, help="also save the report as an SVG picture")
+@click.option("--html", type=click.Path(dir_okay=False), default=None, help="also save the report as HTML")
 def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bool,
-           output: Optional[str], check: bool, color: str) -> None:
+           output: Optional[str], check: bool, color: str, svg: Optional[str], html: Optional[str]) -> None:
     """Show where every namespace of FILE lands and what the kernel does with it.
 
     FILE is a platform description (format 1); '-' reads standard input.
@@ -87,6 +90,9 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
         from .render.text import render_text
         text = render_text(results, color=color, to_file=output not in (None, "-"))
     _write(text, output)
+    if svg or html:
+        from .render.text import save_picture
+        save_picture(results, svg=svg, html=html)
     if check and any(n.status != "enabled" for r in results for n in r.namespaces):
         sys.exit(EXIT_CHECK)
 

@@ -396,19 +396,21 @@ def _check_quoted_versions(root: Any, name: str) -> None:
             raise InputError(f"{label}: {v} reads as {_yaml_number(node)} in YAML; quote it: {fix}",
                              name, *_mark(node))
 
-    for k, v in root.value:
-        key = k.value if isinstance(k, yaml.ScalarNode) else None
-        if key in _QUOTE_KEYS:
-            check(v, key, key)
-        elif key == "targets" and isinstance(v, yaml.SequenceNode):
-            for i, item in enumerate(v.value):
-                check(item, f"targets[{i}]", None)
-        elif key == "regions" and isinstance(v, yaml.SequenceNode):
-            for i, r in enumerate(v.value):
-                if isinstance(r, yaml.MappingNode):
-                    hit = _find_key(r, "label_version")
-                    if hit:
-                        check(hit[1], f"regions[{i}].label_version", "label_version")
+    for key in _QUOTE_KEYS:
+        hit = _find_key(root, key)
+        if hit:
+            check(hit[1], key, key)
+    hit = _find_key(root, "targets")
+    if hit and isinstance(hit[1], yaml.SequenceNode):
+        for i, item in enumerate(hit[1].value):
+            check(item, f"targets[{i}]", None)
+    hit = _find_key(root, "regions")
+    if hit and isinstance(hit[1], yaml.SequenceNode):
+        for i, r in enumerate(hit[1].value):
+            if isinstance(r, yaml.MappingNode):
+                lv = _find_key(r, "label_version")
+                if lv:
+                    check(lv[1], f"regions[{i}].label_version", "label_version")
 
 
 # ----------------------------------------------------------------------------- locations

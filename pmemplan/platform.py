@@ -28,6 +28,11 @@ LABELLESS_PROVIDERS = ("e820", "of_pmem", "virtio")
 BTT_SECTOR_SIZES = (512, 520, 528, 4096, 4104, 4160, 4224)
 
 
+# /proc/iomem's names for the memory types
+_IOMEM_NAMES = {"system-ram": "System RAM", "reserved": "Reserved", "soft-reserved": "Soft Reserved",
+                "acpi": "ACPI Tables", "pci": "PCI Bus", "other": "Other"}
+
+
 def _to_size(v: Any) -> Any:
     if isinstance(v, bool):
         raise ValueParseError("expected a size, not a boolean")
@@ -73,8 +78,7 @@ class MemoryRange(_Strict):
     def owner_name(self) -> str:
         if self.name:
             return self.name
-        return "System RAM" if self.type == "system-ram" else self.type.replace("-", " ").title() \
-            if self.type != "reserved" else "Reserved"
+        return _IOMEM_NAMES[self.type]
 
 
 class Namespace(_Strict):

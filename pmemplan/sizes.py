@@ -37,12 +37,18 @@ def parse_size_unit(text: str) -> Tuple[int, str]:
     if len(digits) > _MAX_DIGITS:
         raise ValueParseError(f"{text[:24]}... has too many digits to be a size")
     if digits[:2] in ("0x", "0X"):
-        value = int(digits[2:].replace("_", ""), 16)
+        hexdigits = digits[2:].replace("_", "")
+        if not hexdigits:  # "0x_": int("", 16) would raise a bare ValueError
+            raise ValueParseError(f"{text!r} is not a size (no hex digits after 0x)")
+        value = int(hexdigits, 16)
     else:
         plain = digits.replace("_", "")
         if len(plain) > 1 and plain[0] == "0":
+            dec = plain.lstrip("0") or "0"
+            # (0x{dec} would be a different number: 010 is 10 or octal 8, never 0x10)
+            octal = f", or {int(plain, 8):#x} for octal {plain}" if set(plain) <= set("01234567") else ""
             raise ValueParseError(
-                f"{text!r} has a leading zero, which YAML 1.1 reads as octal; write {plain.lstrip('0') or '0'} or 0x{plain.lstrip('0') or '0'}")
+                f"{text!r} has a leading zero, which YAML 1.1 reads as octal; write {dec} for decimal{octal}")
         value = int(plain)
     return value << _SUFFIX_SHIFT[suffix], suffix
 

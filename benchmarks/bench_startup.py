@@ -1,0 +1,113 @@
+"""Whole-process time of ``pmemplan layout SMALL.yaml --format json`` vs importing its deps.
+
+Compares (best of N runs, each a fresh interpreter)
+
+  (a) ``python -c "import pydantic, yaml, click"``                   (the floor)
+  (b) ``python -m pmemplan layout <small config> --format json``
+
+and reports (b)/(a); target <= 1.5.  Also checks that ``rich`` (used only by the text
+renderer) is never imported on the JSON path, both with ``python -X importtime`` and
+by looking at ``sys.modules`` at exit.
+
+    python benchmarks/bench_startup.py [--runs 15] [--config FILE] [--importtime]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import _common
+
+TARGET = 1.5
+FALLBACK = "/work/shared/kernel-cases/nv_aligned-b1-002_fsdax_dev_default/platform.yaml"
+
+
+def small_config() -> str:
+    d = os.path.join(_common.ROOT, "configs")
+    names = sorted(f for f in os.listdir(d) if f.endswith((".yaml", ".yml"))) if os.path.isdir(d) else []
+    if not names:
+        return FALLBACK
+    if "qemu-nvdimm.yaml" in names:
+        return os.path.join(d, "qemu-nvdimm.yaml")
+    # otherwise the smallest file is the "small" platform
+    return min((os.path.join(d, f) for f in names), key=os.path.getsize)
+
+
+def best_of(cmd, runs: int, env) -> float:
+    out = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=_common.ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = min(out, time.perf_counter() - t0)
+    return out
+
+
+_PROBE = r"""
+import atexit, sys
+def _report():
+    mods = sorted(m for m in sys.modules if m == "rich" or m.startswith("rich."))
+    sys.stderr.write("RICH_MODULES=%d %s\n" % (len(mods), " ".join(mods[:5])))
+atexit.register(_report)
+from pmemplan.cli import main
+main(sys.argv[1:])
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--config", default=None)
+    ap.add_argument("--importtime", action="store_true", help="print the 15 slowest imports of (b)")
+    a = ap.parse_args()
+    cfg = a.config or small_config()
+    env = dict(os.environ, PYTHONPATH=_common.ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONDONTWRITEBYTECODE="0")
+    py = sys.executable
+    deps = [py, "-c", "import pydantic, yaml, click"]
+    tool = [py, "-m", "pmemplan", "layout", cfg, "--format", "json"]
+    # warm the page cache and the .pyc files
+    subprocess.run(tool, cwd=_common.ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(deps, cwd=_common.ROOT, env=env, check=True)
+    # alternate the two in rounds so machine load hits both alike
+    ta = tb = float("inf")
+    rounds = max(1, a.runs // 5)
+    for _ in range(rounds):
+        ta = min(ta, best_of(deps, 5, env))
+        tb = min(tb, best_of(tool, 5, env))
+    ratio = tb / ta
+    print(f"config: {os.path.relpath(cfg, _common.ROOT) if cfg.startswith(_common.ROOT) else cfg}")
+    print(f"(a) python -c 'import pydantic, yaml, click'        : {ta * 1e3:7.1f} ms (best of {rounds * 5})")
+    print(f"(b) python -m pmemplan layout CONFIG --format json : {tb * 1e3:7.1f} ms (best of {rounds * 5})")
+    print(f"ratio (b)/(a): {ratio:.2f}  (target <= {TARGET}) {_common.verdict(ratio, TARGET)}")
+
+    # is rich imported on the JSON path?
+    p = subprocess.run([py, "-X", "importtime", "-m", "pmemplan", "layout", cfg, "--format", "json"],
+                       cwd=_common.ROOT, env=env, capture_output=True, text=True, check=True)
+    rich_lines = [ln for ln in p.stderr.splitlines() if ln.rstrip().split("|")[-1].strip().split(".")[0] == "rich"]
+    probe = subprocess.run([py, "-c", _PROBE, "layout", cfg, "--format", "json"], cwd=_common.ROOT, env=env,
+                           capture_output=True, text=True)
+    line = next((ln for ln in probe.stderr.splitlines() if ln.startswith("RICH_MODULES=")), "RICH_MODULES=?")
+    print(f"rich on the JSON path: -X importtime lists {len(rich_lines)} rich modules; sys.modules at exit: "
+          f"{line.split('=', 1)[1].strip()}")
+    if a.importtime or ratio > TARGET:
+        rows = []
+        for ln in p.stderr.splitlines():
+            if not ln.startswith("import time:") or "self [us]" in ln:
+                continue
+            parts = [x.strip() for x in ln[len("import time:"):].split("|")]
+            rows.append((int(parts[1]), int(parts[0]), parts[2]))
+        total = sum(r[1] for r in rows)
+        print(f"imports of (b): {len(rows)} modules, {total / 1e3:.1f} ms self time in total; slowest cumulative:")
+        for cum, self_us, name in sorted(rows, reverse=True)[:15]:
+            print(f"  {cum / 1e3:7.1f} ms cumulative {self_us / 1e3:6.1f} ms self  {name}")
+        pm = sum(r[1] for r in rows if r[2].strip().startswith("pmemplan"))
+        print(f"  pmemplan's own modules: {pm / 1e3:.1f} ms self time")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
