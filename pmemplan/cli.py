@@ -45,10 +45,20 @@ def _write(text: str, output: Optional[str]) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False, color=True)  # the renderer already decided on colour
         return
-    tmp = f"{output}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, output)
+    if os.path.exists(output) and not os.path.isfile(output):
+        with open(output, "w", encoding="utf-8") as f:   # a device or FIFO: write through
+            f.write(text)
+        return
+    tmp = os.path.join(os.path.dirname(os.path.abspath(output)), f".{os.path.basename(output)}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, output)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        click.echo(f"pmemplan: {output}: {e.strerror}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,7 +102,11 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
     _write(text, output)
     if svg or html:
         from .render.text import save_picture
-        save_picture(results, svg=svg, html=html)
+        try:
+            save_picture(results, svg=svg, html=html)
+        except OSError as e:
+            click.echo(f"pmemplan: {e.filename}: {e.strerror}", err=True)
+            sys.exit(EXIT_INPUT)
     if check and any(n.status != "enabled" for r in results for n in r.namespaces):
         sys.exit(EXIT_CHECK)
 

@@ -357,8 +357,8 @@ LAUGHS = "".join(
 
 HOSTILE = {
     "billion laughs": (LAUGHS, "too many nodes (alias expansion?)"),
-    "laughs via merge": ("a: &a {x: 1, y: 2, z: 3}\n" + "".join(
-        f"b{i}: &b{i} [{', '.join([f'*{chr(97) if i == 0 else f'b{i - 1}'}'] * 10)}]\n" for i in range(8)),
+    "laughs via merge": ("b0: &b0 {x: 1, y: 2, z: 3}\n" + "".join(
+        "b%d: &b%d {%s}\n" % (i, i, ", ".join("k%d: {<<: *b%d}" % (j, i - 1) for j in range(10))) for i in range(1, 9)),
         "too many nodes (alias expansion?)"),
     "quadratic aliases": ("format: 1\nkernel: \"6.1\"\nmemory: [&m {type: reserved, start: 0, size: 4K}, "
                           + "*m, " * 100_000 + "]\n", "too many nodes (alias expansion?)"),
