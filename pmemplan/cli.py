@@ -111,6 +111,134 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
         sys.exit(EXIT_CHECK)
 
 
+_FORMAT_RE = None
+
+
+def _is_platform_text(data: bytes) -> bool:
+    """A top-level ``format:`` key (files found by walking a directory must have one)."""
+    import re
+    global _FORMAT_RE
+    if _FORMAT_RE is None:
+        _FORMAT_RE = re.compile(rb"^(\xef\xbb\xbf)?[\"']?format[\"']?\s*:", re.M)
+    return bool(_FORMAT_RE.search(data))
+
+
+def _lint_inputs(paths: Tuple[str, ...]):
+    """(name, bytes or None, error) for each input; directories walked for *.yaml/*.yml."""
+    skipped = 0
+    out = []
+    for p in paths:
+        if p == "-":
+            out.append(("<stdin>", click.get_binary_stream("stdin").read(), None))
+        elif os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for fn in sorted(files):
+                    if not fn.endswith((".yaml", ".yml")):
+                        continue
+                    full = os.path.join(root, fn)
+                    try:
+                        with open(full, "rb") as f:
+                            data = f.read()
+                    except OSError as e:
+                        out.append((full, None, e.strerror))
+                        continue
+                    if not _is_platform_text(data):
+                        skipped += 1
+                        continue
+                    out.append((full, data, None))
+        else:
+            out.append((p, None, None))   # read (and checked) by the loader
+    return out, skipped
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--kernel", "kernels", multiple=True, metavar="V",
+              help="kernel to check against (repeat); wins over the file's targets and kernel")
+@click.option("--format", "fmt", type=click.Choice(["text", "parsable", "github", "sarif", "junit", "json"]),
+              default=None, help="output format (default text; github under GITHUB_ACTIONS=true)")
+@click.option("--rule", "rule_opts", multiple=True, metavar="ID=LEVEL", help="set a rule's level (off|info|warning|error)")
+@click.option("--strict", is_flag=True, help="warnings fail too (exit 1)")
+@click.option("--max-loss", type=click.FloatRange(0, 100), default=2.0, show_default=True,
+              help="capacity-loss threshold, percent of the namespace")
+@click.option("--max-memmap-ram", type=click.FloatRange(0, 100), default=10.0, show_default=True,
+              help="memmap-ram threshold, percent of System RAM")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None)
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], rule_opts: Tuple[str, ...],
+         strict: bool, max_loss: float, max_memmap_ram: float, output: Optional[str], color: str) -> None:
+    """Check platform files (or directories of them) for namespaces that would break.
+
+    Exit status: 2 if an input is unreadable or invalid, else 1 if a finding is an error
+    (or a warning with --strict), else 0.
+    """
+    _check_kernels(kernels, "")
+    from .errors import InputError
+    from .lint import Finding, LintOptions, failing, lint_platform, parse_rule_option
+    from .loader import load_platform, load_platform_text, locate_in
+    rules = {}
+    for text in rule_opts:
+        try:
+            rid, lvl = parse_rule_option(text)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--rule") from None
+        rules[rid] = lvl
+    opts = LintOptions(kernels=kernels, rules=rules, max_loss=max_loss / 100, max_memmap_ram=max_memmap_ram / 100)
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    inputs, skipped = _lint_inputs(paths)
+    findings: List = []
+    names: List[str] = []
+    invalid = 0
+    for name, data, err in inputs:
+        names.append(name)
+        try:
+            if err is not None:
+                raise InputError(err, name)
+            if data is None:
+                with open(name, "rb") as f:  # explicit file: strict, but the loader gives the message
+                    data = f.read()
+            platform, locate = locate_in(data, name)
+        except InputError as e:
+            invalid += 1
+            click.echo(f"pmemplan: {e}", err=True)
+            findings.append(Finding(name, e.line or 1, e.column or 1, "invalid-input", "error", e.message, [],
+                                    "platform", name, ""))
+            continue
+        except OSError as e:
+            invalid += 1
+            msg = f"{name}: {e.strerror or e}"
+            click.echo(f"pmemplan: {msg}", err=True)
+            findings.append(Finding(name, 1, 1, "invalid-input", "error", e.strerror or str(e), [], "platform", name, ""))
+            continue
+        lines = data.decode("utf-8", "replace").splitlines()
+        findings.extend(lint_platform(platform, name, locate, lines, opts))
+    summary = {"files": len(names), "skipped": skipped, "invalid": invalid,
+               **{lvl: sum(f.level == lvl for f in findings) for lvl in ("error", "warning", "info")}}
+    from .render import lint_out
+    if fmt == "parsable":
+        text = lint_out.render_parsable(findings)
+    elif fmt == "github":
+        text = lint_out.render_github(findings)
+    elif fmt == "sarif":
+        from . import __version__
+        text = lint_out.render_sarif(findings, __version__)
+    elif fmt == "junit":
+        text = lint_out.render_junit(findings, names)
+    elif fmt == "json":
+        text = lint_out.render_json(findings, summary)
+    else:
+        from .render.text import color_system
+        use = color_system(color, output not in (None, "-")) is not None and os.environ.get("PRE_COMMIT") != "1"
+        text = lint_out.render_text(findings, summary, use)
+    _write(text, output)
+    if invalid:
+        sys.exit(EXIT_INPUT)
+    if failing(findings, strict):
+        sys.exit(EXIT_CHECK)
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the platform format (for editors and check-jsonschema)."""

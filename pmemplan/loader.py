@@ -19,7 +19,7 @@ import gc
 import os
 import re
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, get_args, get_origin
+from typing import Any, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError
 from .platform import Platform, check_platform
 
-__all__ = ["load_platform", "load_platform_text", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_ALIAS_NODES"]
+__all__ = ["load_platform", "load_platform_text", "locate_in", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_ALIAS_NODES"]
 
 MAX_BYTES = 128 << 20          # a platform file is KBs; generated ones reach tens of MB
 MAX_DEPTH = 100                # collections nested (format 1 needs 4)
@@ -83,6 +83,18 @@ def load_platform(source: Any, *, name: Optional[str] = None) -> Platform:
 
 def load_platform_text(text: Union[str, bytes], name: str) -> Platform:
     """Load a platform from the file's content; ``name`` is used in error messages."""
+    return _load(text, name)[0]
+
+
+def locate_in(text: Union[str, bytes], name: str) -> Tuple[Platform, Callable[[Sequence[Any]], _Mark]]:
+    """:func:`load_platform_text`, plus ``locate(loc) -> (line, column)``: where the value
+    at a location path such as ``("regions", 0, "namespaces", 1)`` is written (or the
+    closest enclosing node that is), for messages about a valid platform (lint)."""
+    platform, root = _load(text, name)
+    return platform, _Locator(root).mark
+
+
+def _load(text: Union[str, bytes], name: str) -> Tuple[Platform, Any]:
     if isinstance(text, (bytes, bytearray)):
         text = _decode(bytes(text), name)
     if len(text) > MAX_BYTES:
@@ -104,7 +116,7 @@ def load_platform_text(text: Union[str, bytes], name: str) -> Platform:
         located = [(where.mark(loc), loc, msg) for loc, msg in problems[:_MAX_REPORTED]]
         (line, col), loc, msg = min(located, key=lambda t: t[0])
         raise InputError(_tidy(_with_loc(loc, msg)), name, line, col)
-    return platform
+    return platform, root
 
 
 # ----------------------------------------------------------------------------- bytes -> text
@@ -624,8 +636,10 @@ def _validation_error(e: ValidationError, root: Any, name: str) -> InputError:
             missing.setdefault(loc[:-1], []).append(str(loc[-1]))
         else:
             found.append((where.mark(loc, key_node=err["type"] == "extra_forbidden"), len(found), loc, err, []))
+    unknown_in = {c[2][:-1] for c in found if c[3] is not None and c[3]["type"] == "extra_forbidden"}
     for parent, keys in missing.items():
-        found.append((where.mark(parent), len(found), parent, None, keys))
+        if parent not in unknown_in:     # "unknown key 'typ'; did you mean 'type'?" says it better
+            found.append((where.mark(parent), len(found), parent, None, keys))
     (line, col), _, loc, err, keys = min(found)
     if err is not None:
         msg = _pydantic_message(err, loc)

@@ -81,6 +81,19 @@ class MemoryRange(_Strict):
         return _IOMEM_NAMES[self.type]
 
 
+class Previous(_Strict):
+    """What a namespace is before this reconfiguration (``ndctl create-namespace -e``).
+
+    ndctl picks the default align from it: the same mode keeps the existing pfn/dax
+    align (PAGE_SIZE when there is none), a new mode takes the seed's default.
+    Default: a label-less namespace starts raw (e820: legacy memory mode); a namespace
+    in a labelled region is new.
+    """
+    mode: Literal["fsdax", "devdax", "sector", "raw"]
+    map: Optional[Literal["dev", "mem"]] = None
+    align: Optional[Size] = None
+
+
 class Namespace(_Strict):
     name: str
     size: Optional[Size] = None
@@ -89,8 +102,9 @@ class Namespace(_Strict):
     map: Optional[Literal["dev", "mem"]] = None
     align: Optional[Size] = None
     sector_size: Optional[int] = None
-    force: bool = False
+    force: Optional[bool] = None
     system_ram: bool = False
+    was: Optional[Previous] = None
 
     _size_unit: str = PrivateAttr(default="")
 
@@ -111,6 +125,11 @@ class Namespace(_Strict):
     def size_unit(self) -> str:
         """The suffix the user wrote the size with ("M" for 1040M), for ndctl-style suggestions."""
         return self._size_unit
+
+    def forced(self, labelled: bool) -> bool:
+        """ndctl -f: given explicitly, else implied for label-less namespaces (which are
+        active and can only be reconfigured with ``-f -e``)."""
+        return self.force if self.force is not None else not labelled
 
     @property
     def effective_map(self) -> Optional[str]:

@@ -14,17 +14,32 @@ from conftest import shared_dir
 from pmemplan.engine import compute_layout
 from pmemplan.loader import load_platform
 
-CASES = sorted(p.name for p in (shared_dir() / "kernel-cases").iterdir()) \
-    if (shared_dir() / "kernel-cases").is_dir() else []
+from pathlib import Path
+
+OWN = Path(__file__).resolve().parent / "data" / "oracle-cases"   # our own oracle runs (6.1)
+CASES = (sorted(p.name for p in (shared_dir() / "kernel-cases").iterdir())
+         if (shared_dir() / "kernel-cases").is_dir() else [])
+OWN_CASES = sorted(p.name for p in OWN.iterdir() if not p.name.startswith("_"))
 
 
 def test_cases_present():
     assert len(CASES) >= 90, "expected the ../shared/kernel-cases folder"
+    assert len(OWN_CASES) >= 90
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_kernel_case(case, shared):
-    folder = shared / "kernel-cases" / case
+    check_case(shared / "kernel-cases" / case)
+
+
+@pytest.mark.parametrize("case", OWN_CASES)
+def test_own_oracle_case(case):
+    """Cases from our own runs of ../shared/oracle (scenarios in data/oracle-cases/_raw)."""
+    check_case(OWN / case)
+
+
+def check_case(folder):
+    case = folder.name
     expect = json.loads((folder / "expect.json").read_text())
     result = compute_layout(load_platform(folder / "platform.yaml"))
     for want in expect["namespaces"]:

@@ -20,6 +20,11 @@ def dax_kmem_range(p: ArchProfile, start: int, end: int) -> Kmem:
     if not p.kernel.at_least(5, 1):
         return Kmem(0, mbs, 0, "dax kmem (daxctl reconfigure-device --mode=system-ram) needs Linux 5.1 or later",
                     start, end)
+    if end <= start:
+        # a zero-size dax device (6.1 creates one when dataoff == size - end_trunc):
+        # daxctl cannot enable it, and kmem prints nothing (observed, 6.1)
+        return Kmem(0, mbs, 0, "dax device has no capacity: daxctl_dev_enable: failed to enable "
+                    "(No such device or address)", start, start)
     lo, hi = align_up(start, mbs), align_down(end, mbs)
     if hi <= lo:
         if p.kernel.at_least(5, 11):

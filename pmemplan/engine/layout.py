@@ -151,10 +151,12 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         mine.append(_Slot(r, ri, ns, ni, res))
     if not r.labelled:
         for s in mine:
-            _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
-            if s.result.status == "enabled":
-                s.offset = 0
-                s.result.start = r.start
+            if _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size)):
+                continue
+            if _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start)):
+                continue
+            s.offset = 0
+            s.result.start = r.start
     else:
         # explicit offsets are namespaces that already exist: reserved first
         for s in mine:
@@ -218,7 +220,11 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     assert start is not None
     end = start + size
     pagemap = r.provider == "e820"   # ND_REGION_PAGEMAP: only the e820 (legacy) bus sets it
-    if ns.mode == "raw" or (pagemap and ns.mode == "fsdax" and res.map == "mem"):
+    # ndctl uses no pfn device for fsdax map=mem when the namespace is already in that
+    # (legacy memory) mode: on e820 that is a raw namespace with struct pages in RAM
+    legacy_mem = pagemap and ns.mode == "fsdax" and res.map == "mem" and \
+        _ndctl.previous_state(r, ns) == ("fsdax", None)
+    if ns.mode == "raw" or legacy_mem:
         if pagemap:
             _enable_raw_pages(p, mem, s, start, end, notes)
         else:

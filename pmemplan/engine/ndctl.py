@@ -18,21 +18,48 @@ _UNIT_BYTES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P
 NDCTL_ALIGN_CHECKS = (68, 0)
 
 
+def previous_state(region: Region, ns: Namespace) -> Optional[Tuple[str, Optional[int]]]:
+    """(mode as ndctl lists it, pfn/dax align or None) before this command, None if new.
+
+    A label-less namespace that the file does not describe further is in its boot
+    state: raw, which ndctl lists as fsdax ("legacy memory mode") on e820.
+    """
+    was = ns.was
+    if was is None:
+        if region.labelled:
+            return None
+        return ("fsdax", None) if region.provider == "e820" else ("raw", None)
+    if region.provider == "e820" and (was.mode == "raw" or (was.mode == "fsdax" and was.map == "mem"
+                                                           and was.align is None)):
+        return "fsdax", None
+    return was.mode, was.align
+
+
 def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, Optional[str]]:
-    """The pfn/dax align ndctl uses when ``-a`` is not given, with a note saying why."""
+    """The pfn/dax align ndctl uses when ``-a`` is not given, with a note saying why.
+
+    validate_namespace_options(): reconfiguring in the same mode keeps the existing
+    pfn/dax align (PAGE_SIZE when the namespace has none: the e820 boot state, observed
+    on 6.1); a new mode takes the seed's default (the kernel's PMD size); then PAGE_SIZE
+    if the region's start is not a multiple of it (observed on 6.1 with ndctl 76.1).
+    """
     if ns.align is not None:
         return ns.align, None
     if ns.mode in ("sector", "raw"):
         return p.page_size, None
-    if region.provider == "e820" and ns.mode == "fsdax":
-        # observed (6.1, ndctl 76.1): converting the e820 namespace, which ndctl sees in
-        # legacy fsdax "memory" mode, keeps that mode's page-size align
-        return p.page_size, f"{ns.name}: align defaults to {format_size(p.page_size)} (e820 namespace converted without -a; observed on 6.1)"
-    a = p.default_pfn_align()
+    prev = previous_state(region, ns)
+    if prev is not None and prev[0] == ns.mode:
+        a = prev[1] or p.page_size
+        why = (f"kept from the namespace's current {ns.mode} configuration" if prev[1] else
+               f"the namespace is already {ns.mode} without a pfn device"
+               + (" (e820 legacy memory mode)" if region.provider == "e820" else ""))
+    else:
+        a = p.default_pfn_align()
+        why = "the kernel's default (nd_pfn_default_alignment)"
     if region.start % a:
         return p.page_size, (f"{ns.name}: align defaults to {format_size(p.page_size)}: region start "
-                             f"{region.start:#x} is not a multiple of the kernel default {format_size(a)}")
-    return a, f"{ns.name}: align defaults to the kernel's {format_size(a)} (nd_pfn_default_alignment)"
+                             f"{region.start:#x} is not a multiple of {format_size(a)}")
+    return a, f"{ns.name}: align defaults to {format_size(a)}: {why}"
 
 
 def did_you_intend(size: int, align: int, ways: int, unit: str) -> int:
@@ -76,7 +103,7 @@ def check_dax_align(ndctl: Tuple[int, int], region: Region, ns: Namespace, start
     converted with ``-f -e``."""
     if ndctl < NDCTL_ALIGN_CHECKS or ns.mode not in ("fsdax", "devdax"):
         return None
-    if ns.force or not region.labelled:
+    if ns.forced(region.labelled):
         return None
     if start % SZ_16M:
         return KernelError("EINVAL", f"{ns.name} misaligned to 16M, adjust region alignment and retry", "ndctl")

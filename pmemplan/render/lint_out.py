@@ -1,0 +1,134 @@
+"""Lint output formats: text, parsable, github, sarif (2.1.0), junit, json."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, List, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+from ..lint import RULES, Finding
+
+_LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _kernels(f: Finding) -> str:
+    return f" [{', '.join(f.kernels)}]" if f.kernels else ""
+
+
+def render_parsable(findings: Sequence[Finding]) -> str:
+    return "".join(f"{f.path}:{f.line}:{f.column}: [{f.level}] {f.message}{_kernels(f)} ({f.rule})\n"
+                   for f in findings)
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        s = s.replace(":", "%3A").replace(",", "%2C")
+    return s
+
+
+def render_github(findings: Sequence[Finding]) -> str:
+    cmd = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for f in findings:
+        props = (f"file={_gh_escape(f.path, True)},line={f.line},col={f.column},"
+                 f"title={_gh_escape(f.rule + ': ' + RULES[f.rule].title, True)}")
+        out.append(f"::{cmd[f.level]} {props}::{_gh_escape(f.message + _kernels(f))}\n")
+    return "".join(out)
+
+
+def render_json(findings: Sequence[Finding], summary: Dict[str, int]) -> str:
+    return json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary}, indent=2) + "\n"
+
+
+def _uri(path: str) -> str:
+    if path == "<stdin>":
+        return "stdin"
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        rel = path
+    return rel.replace(os.sep, "/")
+
+
+def render_sarif(findings: Sequence[Finding], version: str) -> str:
+    rule_ids = list(RULES)
+    rules = [{"id": r.id, "name": r.id, "shortDescription": {"text": r.title},
+              "fullDescription": {"text": r.help},
+              "help": {"text": f"{r.help} (source: {r.source})",
+                       "markdown": f"**{r.title}**\n\n{r.help}\n\nSource: {r.source}"},
+              "defaultConfiguration": {"level": {"info": "note"}.get(r.level, r.level)},
+              "helpUri": "https://github.com/pmemplan/pmemplan#lint-rules"}
+             for r in RULES.values()]
+    results = []
+    for f in findings:
+        results.append({
+            "ruleId": f.rule, "ruleIndex": rule_ids.index(f.rule),
+            "level": {"info": "note"}.get(f.level, f.level),
+            "message": {"text": f.message + _kernels(f)},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": _uri(f.path)},
+                "region": {"startLine": f.line, "startColumn": f.column}},
+                "logicalLocations": [{"name": f.name, "fullyQualifiedName": f.obj}]}],
+            "partialFingerprints": {"pmemplanObject/v1": f.fingerprint},
+            "properties": {"kernels": list(f.kernels)},
+        })
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "pmemplan", "version": version,
+                                         "informationUri": "https://github.com/pmemplan/pmemplan",
+                                         "rules": rules}},
+                     "columnKind": "unicodeCodePoints",
+                     "results": results}]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_junit(findings: Sequence[Finding], files: Sequence[str]) -> str:
+    """A testsuite per file, a testcase per object and rule (a failure for error/warning)."""
+    by_file: Dict[str, List[Finding]] = {p: [] for p in files}
+    for f in findings:
+        by_file.setdefault(f.path, []).append(f)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    total = sum(len(v) for v in by_file.values())
+    fails = sum(1 for f in findings if f.level in ("error", "warning"))
+    out.append(f'<testsuites name="pmemplan lint" tests="{max(total, len(by_file))}" failures="{fails}">\n')
+    for path, fs in by_file.items():
+        nfail = sum(1 for f in fs if f.level in ("error", "warning"))
+        cases = []
+        for f in fs:
+            name = quoteattr(f"{f.obj} {f.rule}")
+            body = f"{f.path}:{f.line}:{f.column}: {f.message}{_kernels(f)}"
+            if f.level in ("error", "warning"):
+                cases.append(f'    <testcase classname={quoteattr(path)} name={name}>\n'
+                             f'      <failure type="{f.level}" message={quoteattr(f.message)}>{escape(body)}</failure>\n'
+                             f'    </testcase>\n')
+            else:
+                cases.append(f'    <testcase classname={quoteattr(path)} name={name}>\n'
+                             f'      <system-out>{escape(body)}</system-out>\n    </testcase>\n')
+        if not fs:
+            cases.append(f'    <testcase classname={quoteattr(path)} name="platform"/>\n')
+        out.append(f'  <testsuite name={quoteattr(path)} tests="{max(1, len(fs))}" failures="{nfail}">\n')
+        out.extend(cases)
+        out.append("  </testsuite>\n")
+    out.append("</testsuites>\n")
+    return "".join(out)
+
+
+def render_text(findings: Sequence[Finding], summary: Dict[str, int], color: bool) -> str:
+    import io
+    from rich.console import Console
+    from rich.markup import escape as esc
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=color, no_color=not color, color_system="truecolor" if color else None,
+                  width=140, highlight=False, emoji=False)
+    current = None
+    for f in findings:
+        if f.path != current:
+            current = f.path
+            con.print(f"[bold]{esc(f.path)}[/]", soft_wrap=True)
+        con.print(f"  {f.line}:{f.column} [{_LEVEL_STYLE[f.level]}]{f.level}[/] {esc(f.message + _kernels(f))} "
+                  f"[dim]({f.rule})[/]", soft_wrap=True, markup=True)
+    con.print(f"{summary['files']} file(s) linted, {summary['skipped']} skipped, {summary['invalid']} invalid: "
+              f"{summary['error']} error(s), {summary['warning']} warning(s), {summary['info']} note(s)",
+              soft_wrap=True)
+    return buf.getvalue()

@@ -1,0 +1,418 @@
+"""`pmemplan import`: /proc/iomem, ndctl/daxctl list and live trees to a platform file.
+
+The round trip runs over every snapshot of ../shared/kernel-observations: import its
+iomem.txt and ndctl_list.json for 6.1, then `layout --format json` must give every
+namespace ndctl lists as enabled the usable size ndctl reported.  The real-world
+captures of ../shared/realworld/cases are imported when they hold enough data and
+give the "missing" message when they do not.
+"""
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import shared_dir
+from pmemplan.cli import cli
+from pmemplan.commands.import_cmd import import_command
+from pmemplan.importer import (ImportMissing, build_platform, parse_daxctl, parse_iomem, parse_json_size,
+                               parse_ndctl, read_live)
+from pmemplan.loader import load_platform, load_platform_text
+
+DATA = Path(__file__).parent / "data" / "import"
+OBS = shared_dir() / "kernel-observations"
+SNAPS = sorted(str(p.relative_to(OBS)) for p in OBS.glob("*/boot*/snap/*") if p.is_dir()) \
+    if OBS.is_dir() else []
+
+
+def run_import(*args):
+    r = CliRunner().invoke(import_command, [str(a) for a in args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def layout_json(path, *extra):
+    r = CliRunner().invoke(cli, ["layout", "--format", "json", *extra, str(path)])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def ndctl_sizes(path):
+    """{namespace: size} of every namespace ndctl lists as enabled (seeds left out)."""
+    info = parse_ndctl(Path(path).read_text())
+    return {n.dev: n.size for r in info.regions.values() for n in r.namespaces if n.enabled and n.size}
+
+
+# ----------------------------------------------------------------------------- round trip
+
+def test_every_snapshot_is_there():
+    assert len(SNAPS) >= 50, "expected ../shared/kernel-observations/*/boot*/snap/*"
+
+
+@pytest.mark.parametrize("snap", SNAPS)
+def test_round_trip(snap, tmp_path):
+    d = OBS / snap
+    out = tmp_path / "p.yaml"
+    code, stdout, stderr = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list.json",
+                                      "--kernel", "6.1", "-o", out)
+    assert code == 0, stderr
+    assert stdout == ""
+    assert "warning:" not in stderr, stderr
+    res = layout_json(out)
+    got = {n["name"]: n for n in res["namespaces"]}
+    want = ndctl_sizes(d / "ndctl_list.json")
+    for name, size in want.items():
+        assert got[name]["status"] == "enabled", (snap, name, got[name]["error"])
+        assert got[name]["usable_size"] == size, (snap, name)
+
+
+def test_round_trip_from_human_sizes():
+    """ndctl list -u: sizes rounded to two decimals are rounded to the align and marked."""
+    d = OBS / "nv_labels/boot1/snap/final"
+    code, stdout, stderr = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list_human.json",
+                                      "--kernel", "6.1")
+    assert code == 0, stderr
+    assert "rounded to two decimals" in stderr and "approximate" in stdout
+    res = load_platform_text(stdout, "u")
+    from pmemplan.engine import compute_layout
+    out = compute_layout(res, "6.1")
+    for name, size in ndctl_sizes(d / "ndctl_list.json").items():
+        assert out.namespace(name).usable_size == size, name
+
+
+def test_human_size_parsing():
+    assert parse_json_size("252.00 GiB (270.58 GB)") == (252 << 30, True)
+    assert parse_json_size("0xfffe0000") == (0xfffe0000, False)
+    assert parse_json_size(4096) == (4096, False)
+    info = parse_ndctl('{"dev":"region0","size":"4.00 GiB (4.29 GB)","align":16777216,'
+                       '"namespaces":[{"dev":"namespace0.0","mode":"fsdax","map":"dev",'
+                       '"size":"245.11 MiB (257.02 MB)","align":2097152}]}')
+    r = info.regions["region0"]
+    assert r.size_approx and r.size % (16 << 20) == 0
+    ns = r.namespaces[0]
+    assert ns.size_approx and ns.size % (2 << 20) == 0 and abs(ns.size - int(245.11 * (1 << 20))) < (2 << 20)
+
+
+# ----------------------------------------------------------------------------- what import must get right
+
+def imported(snap, **kw):
+    d = OBS / snap
+    return build_platform(iomem=parse_iomem((d / "iomem.txt").read_text()),
+                          ndctl=parse_ndctl((d / "ndctl_list.json").read_text()), kernel="6.1", **kw)
+
+
+def ns_of(data):
+    return {n["name"]: dict(n, region=r["name"]) for r in data["regions"] for n in r["namespaces"]}
+
+
+def test_labelled_namespaces_match_the_kernel_case(shared):
+    """nv_labels final = the platform of the last nv_labels kernel case (derived from the same run)."""
+    res = imported("nv_labels/boot1/snap/final")
+    case = load_platform(shared / "kernel-cases" / "nv_labels-b1-025_ns_32M_after_destroy" / "platform.yaml")
+    mine = load_platform_text(res.yaml(), "import")
+    assert [r.start for r in mine.regions] == [r.start for r in case.regions]
+    assert mine.regions[0].size == case.regions[0].size and mine.regions[0].labelled
+    assert mine.regions[0].align == case.regions[0].align
+    got = {n.name: n for n in mine.regions[0].namespaces}
+    for n in case.regions[0].namespaces:
+        g = got[n.name]
+        assert (g.size, g.mode, g.effective_map) == (n.size, n.mode, n.effective_map), n.name
+        if n.offset is not None:
+            assert g.offset == n.offset, n.name
+        if n.align is not None:
+            assert g.align == n.align, n.name
+    assert got["namespace0.0"].offset == 0
+
+
+def test_devdax_raw_size_comes_from_region_and_ndctl():
+    """/proc/iomem shows only the head (namespace0.3, 624M) and the data (dax0.3, 1G) of the
+    2G devdax namespace: its 400M truncated tail is in neither."""
+    res = imported("nv_labels/boot1/snap/final")
+    n = ns_of(res.data)["namespace0.3"]
+    assert (n["offset"], n["size"]) == (0x59000000, 0x80000000)
+    note = [x for x in res.notes if x.target == "namespace0.3" and x.key == "size"]
+    assert note and note[0].kind == "from" and "0x40000000" in note[0].text
+    assert "# from: the smallest size" in res.yaml()
+
+
+def test_legacy_is_e820_and_other_is_nfit():
+    io = parse_iomem("00000000-3fffffff : System RAM\n40000000-4fffffff : Persistent Memory (legacy)\n"
+                     "  40000000-4fffffff : namespace0.0\n100000000-13fffffff : Persistent Memory\n"
+                     "  100000000-13fffffff : namespace1.0\n")
+    res = build_platform(iomem=io, kernel="6.1")
+    prov = {r["name"]: r["provider"] for r in res.data["regions"]}
+    assert prov == {"region0": "e820", "region1": "nfit"}
+    kinds = {(n.target, n.key): n.kind for n in res.notes}
+    assert kinds[("region0", "provider")] == "from" and kinds[("region1", "provider")] == "assumed"
+    assert kinds[("namespace1.0", "mode")] == "assumed"
+
+
+def test_seed_namespaces_are_not_imported():
+    res = imported("nv_labels/boot1/snap/final")
+    assert "namespace0.7" not in ns_of(res.data)
+    assert any(n.target == "namespace0.7" and "seed" in n.text for n in res.notes)
+    code, out, err = run_import("--iomem", OBS / "nv_labels/boot1/snap/before_labels/iomem.txt",
+                                "--ndctl", OBS / "nv_labels/boot1/snap/before_labels/ndctl_list.json")
+    assert code == 0 and "namespaces: []" in out
+
+
+def test_kmem_from_iomem():
+    res = imported("nv_kmem/boot1/snap/final")
+    nss = ns_of(res.data)
+    assert nss["namespace0.0"].get("system_ram") and nss["namespace2.0"].get("system_ram")
+    assert not nss["namespace1.0"].get("system_ram")
+
+
+def test_existing_e820_namespace_is_not_refused():
+    """The boot-time e820 namespace of 100M under a 16M region align exists: the import
+    lowers the align (commented) rather than let the model refuse it."""
+    res = imported("e820_unaligned_100M/boot1/snap/initial")
+    r = res.data["regions"][0]
+    assert r["align"] == 0x400000
+    assert "# assumed: 0x400000, not the 0x1000000" in res.yaml()
+
+
+def test_every_note_is_in_the_file_and_on_stderr(tmp_path):
+    d = OBS / "nv_labels/boot1/snap/final"
+    code, out, err = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list.json")
+    assert code == 0
+    assert 'kernel: "6.1"  # assumed: 6.1 (no --kernel given)' in out
+    res = imported("nv_labels/boot1/snap/final")
+    for n in res.notes:
+        if n.kind in ("from", "assumed"):
+            assert f"{n.kind}: {n.text}" in out or n.line() in out, n
+            assert n.line() in err or n.target == "platform", n
+
+
+def test_labelless_and_labelled_detection():
+    assert not imported("nv_aligned/boot1/snap/final").data["regions"][0]["labels"]
+    assert imported("nv_labels/boot1/snap/after_first_pass").data["regions"][0]["labels"]
+    assert not imported("e820_aligned/boot1/snap/final").data["regions"][0]["labels"]
+
+
+def test_daxctl_input_gives_the_data_range():
+    d = OBS / "nv_labels/boot1/snap/final"
+    res = build_platform(iomem=parse_iomem((d / "iomem.txt").read_text()),
+                         ndctl=parse_ndctl((d / "ndctl_list.json").read_text()),
+                         daxctl=parse_daxctl((d / "daxctl_list.json").read_text()), kernel="6.1")
+    assert ns_of(res.data)["namespace0.3"]["size"] == 0x80000000
+    devs = parse_daxctl((d / "daxctl_list.json").read_text())
+    assert (devs["dax0.3"].start, devs["dax0.3"].end, devs["dax0.3"].region) == (0x180000000, 0x1c0000000, "region0")
+
+
+# ----------------------------------------------------------------------------- ndctl shapes
+
+NS = '{"dev":"namespace0.0","mode":"fsdax","map":"dev","size":1054867456,"align":2097152}'
+REGION = '{"dev":"region0","size":1073741824,"align":16777216,"namespaces":[' + NS + ']}'
+
+
+@pytest.mark.parametrize("text", [
+    NS,                                         # bare namespace (ndctl list -n namespace0.0)
+    "[" + NS + "]",                             # array of namespaces (ndctl list -N)
+    '{"namespaces":[' + NS + ']}',              # {"namespaces": …} (ndctl list -N with -u/-D)
+    REGION,                                     # bare region (ndctl list -RN -r region0)
+    "[" + REGION + "]",
+    '{"regions":[' + REGION + ']}',             # {"regions": …}
+    '[{"provider":"ACPI.NFIT","dev":"ndbus0","regions":[' + REGION + ']}]',   # -BRN
+    '{"dimms":[{"dev":"nmem0"}],"regions":[' + REGION + ']}',              # -DRN
+    REGION + "\n" + NS,                         # two documents one after the other
+])
+def test_ndctl_shapes(text):
+    info = parse_ndctl(text)
+    ns = info.regions["region0"].namespaces
+    assert [n.dev for n in ns] == ["namespace0.0"] and ns[0].size == 1054867456
+    io = parse_iomem("100000000-13fffffff : Persistent Memory\n  100000000-13fffffff : namespace0.0\n")
+    res = build_platform(iomem=io, ndctl=info, kernel="6.1")
+    assert ns_of(res.data)["namespace0.0"]["mode"] == "fsdax"
+
+
+# ----------------------------------------------------------------------------- errors
+
+def test_non_root_iomem(tmp_path):
+    text = (OBS / "nv_aligned/boot1/snap/final/iomem.txt").read_text()
+    zero = tmp_path / "iomem.txt"
+    zero.write_text(re.sub(r"[0-9a-f]+-[0-9a-f]+ :", "00000000-00000000 :", text))
+    code, out, err = run_import("--iomem", zero)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "non-root" in err and "sudo cat /proc/iomem" in err
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (None, "No such file"),
+    ("{not json", "not JSON"),
+    ('{"foo": 1}', "no region or namespace"),
+    ("", "empty"),
+])
+def test_bad_ndctl_file(tmp_path, content, fragment):
+    f = tmp_path / "n.json"
+    if content is not None:
+        f.write_text(content)
+    code, out, err = run_import("--ndctl", f)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and fragment in err, err
+
+
+def test_bad_iomem_file(tmp_path):
+    f = tmp_path / "iomem"
+    f.write_text("hello\n")
+    code, out, err = run_import("--iomem", f)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "no /proc/iomem lines" in err
+    f.write_bytes(b"\x00\x01")
+    code, out, err = run_import("--iomem", f)
+    assert code == 2 and "binary" in err
+
+
+def test_missing_start_exits_2():
+    code, out, err = run_import("--ndctl", OBS / "nv_labels/boot1/snap/final/ndctl_list.json")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "missing: the physical start of region0 (namespace0.2" in err and "--iomem" in err
+
+
+def test_no_inputs_and_bad_kernel():
+    code, out, err = run_import()
+    assert code == 2 and "nothing to import" in err
+    code, out, err = run_import("--iomem", OBS / "nv_aligned/boot1/snap/final/iomem.txt", "--kernel", "5.x")
+    assert code == 2 and "--kernel" in err and len(err.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------- output file
+
+def test_output_is_atomic_and_never_overwritten(tmp_path):
+    d = OBS / "nv_aligned/boot1/snap/final"
+    out = tmp_path / "p.yaml"
+    args = ["--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list.json", "-o", out]
+    assert run_import(*args)[0] == 0
+    first = out.read_text()
+    load_platform(out)
+    out.write_text("mine\n")
+    code, _, err = run_import(*args)
+    assert code == 2 and "exists" in err and "--force" in err
+    assert out.read_text() == "mine\n"
+    assert run_import(*args, "--force")[0] == 0
+    assert out.read_text() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yaml"]     # no temporary left behind
+
+
+# ----------------------------------------------------------------------------- live capture
+
+LIVE = {"nv_labels-final": "nv_labels/boot1/snap/final",
+        "nv_kmem-final": "nv_kmem/boot1/snap/final",
+        "e820_unaligned_100M-final": "e820_unaligned_100M/boot1/snap/final"}
+
+
+@pytest.mark.parametrize("tree", sorted(LIVE))
+def test_live_tree(tree, tmp_path):
+    out = tmp_path / "p.yaml"
+    code, _, err = run_import("--live", "--root", DATA / "live" / tree, "-o", out)
+    assert code == 0, err
+    text = out.read_text()
+    assert 'kernel: "6.1.0-56-amd64"' in text and "memory_block_size: 0x8000000" in text
+    res = layout_json(out)
+    got = {n["name"]: n for n in res["namespaces"]}
+    for name, size in ndctl_sizes(OBS / LIVE[tree] / "ndctl_list.json").items():
+        assert got[name]["usable_size"] == size, name
+
+
+def test_live_raw_sizes_are_facts():
+    lv = read_live(str(DATA / "live" / "nv_labels-final"))
+    res = build_platform(live=lv)
+    assert ns_of(res.data)["namespace0.3"]["size"] == 0x80000000
+    assert not [n for n in res.notes if n.key == "size"]
+    kmem = build_platform(live=read_live(str(DATA / "live" / "nv_kmem-final")))
+    assert ns_of(kmem.data)["namespace0.0"]["system_ram"]
+
+
+def test_live_non_root(tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(DATA / "live" / "nv_kmem-final", root, symlinks=True)
+    iomem = root / "proc" / "iomem"
+    iomem.write_text(re.sub(r"[0-9a-f]+-[0-9a-f]+ :", "00000000-00000000 :", iomem.read_text()))
+    code, out, err = run_import("--live", "--root", root)
+    assert code == 2 and "non-root" in err
+
+
+# ----------------------------------------------------------------------------- real-world captures
+
+REAL = shared_dir() / "realworld" / "cases"
+_IOMEM_LINE = re.compile(r"^\s*[0-9a-fA-F]+-[0-9a-fA-F]+ : ")
+
+
+def capture(path):
+    """(iomem text, ndctl JSON docs, daxctl JSON docs) copied out of a case file: its
+    /proc/iomem lines, and every complete JSON value that starts on a line of its own."""
+    lines = [l for l in path.read_text().splitlines() if not l.startswith("#")]
+    iomem = "\n".join(l for l in lines if _IOMEM_LINE.match(l))
+    docs = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() in ("[", "{"):
+            ind = len(lines[i]) - len(lines[i].lstrip())
+            for j in range(i + 1, len(lines)):
+                if lines[j].strip() in ("]", "}") and len(lines[j]) - len(lines[j].lstrip()) == ind:
+                    chunk = "\n".join(lines[i:j + 1])
+                    try:
+                        json.loads(chunk)
+                        docs.append(chunk)
+                        i = j
+                    except ValueError:
+                        pass
+                    break
+        i += 1
+    nd = [d for d in docs if '"dev"' in d]
+    dx = [d for d in docs if '"chardev"' in d and '"dev"' not in d]
+    return iomem, nd, dx
+
+
+# what each case holds for import: "ok" (imported), "missing" (exit 2 naming what is
+# missing) or "none" (no /proc/iomem, ndctl or daxctl output in it: dmesg, e820, ipmctl)
+REALWORLD = {
+    "01": "ok", "02": "missing", "03": "none", "04": "none", "05": "missing", "06": "missing",
+    "07": "missing", "08": "missing", "09": "none", "10": "missing", "11": "none", "12": "none",
+    "13": "none", "14": "none", "15": "ok", "16": "missing", "17": "none", "18": "none",
+    "19": "missing", "20": "missing", "21": "none", "22": "missing", "23": "missing", "24": "missing",
+    "25": "missing",
+}
+
+
+def test_every_realworld_case_is_classified():
+    assert sorted(p.name[:2] for p in REAL.glob("*.txt")) == sorted(REALWORLD)
+
+
+@pytest.mark.parametrize("case", sorted(REALWORLD))
+def test_realworld(case, tmp_path):
+    path = next(REAL.glob(f"{case}-*.txt"))
+    iomem, nd, dx = capture(path)
+    args = []
+    for text, opt in ((iomem, "--iomem"), ("\n".join(nd), "--ndctl"), ("\n".join(dx), "--daxctl")):
+        if text:
+            f = tmp_path / opt.strip("-")
+            f.write_text(text)
+            args += [opt, f]
+    want = REALWORLD[case]
+    if want == "none":
+        assert not args
+        return
+    out = tmp_path / "p.yaml"
+    code, _, err = run_import(*args, "--kernel", "6.1", "-o", out)
+    if want == "missing":
+        assert code == 2 and not out.exists()
+        assert len(err.strip().splitlines()) == 1 and err.startswith("pmemplan import: missing:"), err
+        return
+    assert code == 0, err
+    res = layout_json(out)
+    if case == "01":        # ba72b4c8cf60: legacy pmem ending 64M into the section System RAM starts in
+        regs = {r["name"]: r for r in res["regions"]}
+        assert regs["region0"]["provider"] == "e820" and regs["region0"]["start"] == 0x200000000
+        assert regs["region0"]["size"] == 0x104000000
+        assert regs["region2"]["start"] == 0x2400000000
+        assert any(s["nr"] == 0x60 and "System RAM" in s["owners"] for s in res["sections"])
+        old = layout_json(out, "--kernel", "5.2")
+        assert any(s["nr"] == 0x60 for s in old["sections"])
+    if case == "15":        # devdax head 130M + data onlined as System RAM (kmem)
+        ns = res["namespaces"][0]
+        assert (ns["mode"], ns["map"], ns["align"], ns["status"]) == ("devdax", "dev", 0x200000, "enabled")
+        assert ns["info_block"]["dataoff"] == 130 << 20
+        assert ns["kmem"]["online_bytes"] > 0
