@@ -544,17 +544,27 @@ def read_live(root: str = "/") -> LiveCapture:
         ns.raw_size = _int_or_none(a["size"])
         ns.nstype = _int_or_none(a["nstype"])
         ns.uuid = a["uuid"] or None
-        ns.enabled = _driver(path) is not None
-        holder = holders.get(a["holder"] or "")
+        holder_name = (a["holder"] or "").strip()
+        holder = holders.get(holder_name)
+        # a claimed namespace is not bound itself: its pfn/dax/btt device is
+        ns.enabled = _driver(path) is not None or (holder is not None and
+                                                   _driver(os.path.join(nd_dir, holder_name)) is not None)
         smode = (a["mode"] or "raw").strip()
-        if holder is not None and (a["holder"] or "").startswith("pfn"):
+        region = f"region{m.group(1)}"
+        real_parent = os.path.basename(os.path.dirname(os.path.realpath(path)))
+        if real_parent.startswith("region"):
+            region = real_parent
+        e820 = info.region(region).provider == "e820"
+        if holder is not None and holder_name.startswith("pfn"):
             ns.mode = "fsdax"
-        elif holder is not None and (a["holder"] or "").startswith("dax"):
+        elif holder is not None and holder_name.startswith("dax"):
             ns.mode = "devdax"
-        elif holder is not None and (a["holder"] or "").startswith("btt"):
+        elif holder is not None and holder_name.startswith("btt"):
             ns.mode = "sector"
+        elif e820 and smode in ("memory", "raw"):
+            ns.mode, ns.map = "fsdax", "mem"      # the e820 namespace: ndctl's legacy "memory" mode
         else:
-            ns.mode = _MODES.get(smode, "raw")
+            ns.mode = "raw"                       # a claim class without a claim: raw until it binds
         if holder is not None:
             if ns.mode in ("fsdax", "devdax"):
                 ns.map = {"pmem": "dev", "ram": "mem"}.get((holder["mode"] or "").strip())
@@ -564,10 +574,6 @@ def read_live(root: str = "/") -> LiveCapture:
             ns.size = _int_or_none(holder["size"])
         else:
             ns.size = ns.raw_size
-        region = f"region{m.group(1)}"
-        real_parent = os.path.basename(os.path.dirname(os.path.realpath(path)))
-        if real_parent.startswith("region"):
-            region = real_parent
         _add_ns(info.region(region), ns)
 
     dax: Dict[str, DaxDevice] = {}
@@ -696,6 +702,7 @@ class _Builder:
         self.kernel_arg = kernel
         self.name = name
         self.missing: List[str] = []
+        self.arch = "x86_64"
 
     def note(self, kind: str, target: str, key: Optional[str], text: str) -> None:
         self.notes.append(Note(kind, target, key, text))
@@ -732,6 +739,7 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
     if arch not in ("x86_64", "arm64", "ppc64le", "riscv64"):
         arch = {"aarch64": "arm64", "ppc64": "ppc64le"}.get(arch, "x86_64")
     data["arch"] = arch
+    b.arch = arch
     if not (live and live.arch):
         b.note("assumed", "platform", "arch", "x86_64 (neither /proc/iomem nor ndctl says the architecture)")
     kv = kernel
@@ -943,7 +951,7 @@ def _regions(b: _Builder, pm: List[Resource], nd: NdctlInfo, dax: Dict[str, DaxD
         out.append(r)
     for r in out:
         _namespaces(b, r, dax, kver, out)
-    return [r for r in out if r.start is not None or True]
+    return out
 
 
 def _region_values(b: _Builder, r: _Region, res: Optional[Resource], q: Optional[NdRegion], how: str) -> None:
@@ -989,7 +997,9 @@ def _region_values(b: _Builder, r: _Region, res: Optional[Resource], q: Optional
     if q is None or q.align is None:
         b.note("assumed", t, "align", "the kernel's default region align (not in the inputs; ndctl list -R "
                "shows it)")
-    if r.ways is None:
+    if r.ways is None and r.provider == "e820":
+        r.ways = 1                      # a memmap=/e820 range is one plain range
+    elif r.ways is None:
         b.note("assumed", t, "interleave_ways", "1 (no mappings in the inputs; ndctl list -Rv shows them)")
         r.ways = 1
     else:
@@ -1153,7 +1163,7 @@ def _infer_dax(b: _Builder, r: _Region, ns: _Ns, kver: KernelVersion, all_region
     (the namespace's resource) ends at start + dataoff, which each (map, align) fixes."""
     from .engine.memory import KernelError
     from .engine.pfn_devs import nd_pfn_init
-    p = _profile(kver, all_regions)
+    p = _profile(kver, all_regions, b.arch)
     assert ns.start is not None and ns.size is not None and ns.head_end is not None
     want = ns.head_end - ns.start
     default = p.default_pfn_align()
@@ -1195,9 +1205,9 @@ def _dax_child(res: Optional[Resource], head: Optional[Resource], n: NdNamespace
 
 # -- the raw size of a labelled namespace ------------------------------------------------
 
-def _profile(kver: KernelVersion, regions: List[_Region]):
+def _profile(kver: KernelVersion, regions: List[_Region], arch: str = "x86_64"):
     from .engine.arch import arch_profile
-    return arch_profile("x86_64", kver)
+    return arch_profile(arch, kver)
 
 
 def _granule(p, r: _Region, ns: _Ns) -> int:
@@ -1229,7 +1239,7 @@ def _raw_size(b: _Builder, r: _Region, ns: _Ns, nxt: int, kver: KernelVersion,
         b.note("assumed", t, "size", f"up to the next namespace or the region end ({hi:#x}); neither "
                "/proc/iomem nor ndctl gives it")
         return
-    p = _profile(kver, all_regions)
+    p = _profile(kver, all_regions, b.arch)
     devdax = ns.mode == "devdax"
     align = ns.align or p.default_pfn_align()
     g = _granule(p, r, ns)

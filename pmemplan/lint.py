@@ -229,12 +229,13 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
                 rule = next((rid for frag, rid in _NDCTL_RULES if frag in msg), "ndctl-refuses")
                 yield rule, n.name, None, f"{n.name}: ndctl refuses: {msg}{fixes}"
             else:
+                said = msg if msg.startswith(n.name) else f"{n.name}: {msg}"
                 if "misaligned" in msg and compat:
-                    yield "compat-misaligned", n.name, None, f"{n.name}: {msg}{fixes}"
+                    yield "compat-misaligned", n.name, None, f"{said}{fixes}"
                 elif "too small" in msg or "must be at least" in msg:
-                    yield "too-small", n.name, None, f"{n.name}: {msg}{fixes}"
+                    yield "too-small", n.name, None, f"{said}{fixes}"
                 else:
-                    yield "kernel-refuses", n.name, None, f"{n.name}: the kernel refuses it: {msg}{fixes}"
+                    yield "kernel-refuses", n.name, None, f"the kernel refuses {said}{fixes}"
             continue
         if n.status != "enabled":
             continue
@@ -310,7 +311,8 @@ def lint_platform(platform: Platform, path: str, locate: Locate, lines: Sequence
         if _disabled(lines, line, rule):
             continue
         fp = hashlib.sha256(f"{rule}\0{_fmt_loc(loc)}\0{name}".encode()).hexdigest()[:32]
-        findings.append(Finding(path, line, col, rule, lvl, message, grouped[key], _fmt_loc(loc), name, fp))
+        cited = f"{message} (ref: {RULES[rule].source})"
+        findings.append(Finding(path, line, col, rule, lvl, cited, grouped[key], _fmt_loc(loc), name, fp))
     findings.sort(key=lambda f: (f.line, f.column, -_RANK[f.level], f.rule))
     return findings
 

@@ -213,9 +213,25 @@ def _yaml_error(e: yaml.YAMLError, text: str, name: str) -> InputError:
     return InputError(f"YAML: {e}".splitlines()[0], name)
 
 
+_DEEP_LINE_RE = re.compile(r"^[ \t?:-]{%d}" % MAX_DEPTH, re.M)
+_DOC_MARK_RE = re.compile(r"^(---|\.\.\.)", re.M)
+
+
+def _needs_prescan(text: str) -> bool:
+    """False when the text cannot hold what the prescan guards against: no anchors or
+    aliases, fewer characters than MAX_NODES (so fewer nodes), flow brackets and
+    leading indentation/dash runs that cannot reach MAX_DEPTH, one document."""
+    if len(text) >= MAX_NODES or "&" in text or "*" in text:
+        return True
+    if text.count("[") + text.count("{") >= MAX_DEPTH:
+        return True
+    return bool(_DEEP_LINE_RE.search(text) or _DOC_MARK_RE.search(text))
+
+
 def _compose(text: str, name: str) -> Any:
     try:
-        _prescan(text, name)
+        if _needs_prescan(text):
+            _prescan(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as e:
         raise _yaml_error(e, text, name) from None

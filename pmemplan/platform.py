@@ -112,11 +112,16 @@ class Namespace(_Strict):
     @classmethod
     def _remember_unit(cls, data: Any, handler):
         unit = ""
-        if isinstance(data, dict) and isinstance(data.get("size"), str):
-            try:
-                unit = parse_size_unit(data["size"])[1]
-            except ValueParseError:
-                pass
+        if isinstance(data, dict):
+            v = data.get("size")
+            if isinstance(v, str):
+                t = v.rstrip().upper()
+                if t.endswith("IB"):
+                    t = t[:-2]
+                elif t.endswith("B") and not t.startswith("0X"):
+                    t = t[:-1]
+                if t[-1:] in ("K", "M", "G", "T", "P", "E"):
+                    unit = t[-1]
         obj = handler(data)
         obj._size_unit = unit
         return obj

@@ -61,6 +61,8 @@ def test_round_trip(snap, tmp_path):
     assert stdout == ""
     assert "warning:" not in stderr, stderr
     res = layout_json(out)
+    lint = CliRunner().invoke(cli, ["lint", str(out)])
+    assert lint.exit_code in (0, 1), lint.output          # findings are fine, input errors are not
     got = {n["name"]: n for n in res["namespaces"]}
     want = ndctl_sizes(d / "ndctl_list.json")
     for name, size in want.items():
@@ -78,8 +80,13 @@ def test_round_trip_from_human_sizes():
     res = load_platform_text(stdout, "u")
     from pmemplan.engine import compute_layout
     out = compute_layout(res, "6.1")
+    exact = 0
     for name, size in ndctl_sizes(d / "ndctl_list.json").items():
-        assert out.namespace(name).usable_size == size, name
+        got = out.namespace(name).usable_size
+        unit = 1 << (10 * ((size.bit_length() - 1) // 10))     # the unit -u printed it in
+        assert abs(got - size) <= unit // 200 + 4096, name       # two decimals, rounded to 4K
+        exact += got == size
+    assert exact >= 6       # (the sector namespace's two BTT versions differ by less than -u shows)
 
 
 def test_human_size_parsing():
@@ -308,6 +315,7 @@ def test_live_tree(tree, tmp_path):
     out = tmp_path / "p.yaml"
     code, _, err = run_import("--live", "--root", DATA / "live" / tree, "-o", out)
     assert code == 0, err
+    assert "warning:" not in err and "assumed:" not in err, err
     text = out.read_text()
     assert 'kernel: "6.1.0-56-amd64"' in text and "memory_block_size: 0x8000000" in text
     res = layout_json(out)

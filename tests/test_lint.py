@@ -308,3 +308,57 @@ def test_text_format_grouped_no_colour_off_terminal(tmp_path):
     p = ns_file(tmp_path, "{name: a, size: 8M}")
     out = lint(p).output
     assert out.splitlines()[0] == str(p) and "\x1b[" not in out and "too-small" in out
+
+
+# -- hostile input through the lint command ------------------------------------------------
+
+import resource
+import subprocess
+import sys
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def _lint_proc(*paths, timeout=30):
+    code = ("import resource,sys\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))\n"
+            "from pmemplan.cli import main\nmain(sys.argv[1:])\n")
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", code, "lint", "--format", "parsable", *map(str, paths)],
+                       capture_output=True, text=True, timeout=timeout, env=_ENV)
+    return p, time.perf_counter() - t
+
+
+def test_hostile_files_exit_2_quickly_others_still_linted(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text('a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f'{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},'
+        f'*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n' for i in range(8)))
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 100000)
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"format: 1\x00\xff\xfe")
+    good = ns_file(tmp_path, "{name: a, size: 8M}")
+    p, secs = _lint_proc(bomb, deep, binary, good)
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr + p.stdout
+    assert "too-small" in p.stdout
+    assert len([l for l in p.stderr.splitlines() if l.strip()]) == 3
+    assert secs < 10
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(st.binary(max_size=400),
+                      st.text(max_size=300).map(str.encode),
+                      st.tuples(st.integers(0, 600), st.text(max_size=20)).map(
+                          lambda t: (BASE + "      - {name: a, size: 1G}\n")[:t[0]].encode() + t[1].encode())))
+def test_fuzzed_input_never_traces_back(tmp_path, data):
+    p = tmp_path / "f.yaml"
+    p.write_bytes(data)
+    r = CliRunner().invoke(cli, ["lint", str(p), "--format", "parsable"])
+    assert r.exit_code in (0, 1, 2), r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)

@@ -153,8 +153,9 @@ def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
                                f"{align_up(region.end, gran):#x}", {"region.start": align_up(region.end, gran)}))
             lo, hi = align_up(region.start, gran), align_down(region.end, gran)
             if hi > lo and (lo, hi) != (region.start, region.end):
+                hint = f", memmap={format_size(hi - lo)}!{format_size(lo)}" if region.provider == "e820" else ""
                 out.append(Fix(f"shrink {region.name} to {lo:#x}-{hi - 1:#x} ({format_size(gran)} aligned "
-                               f"ends, e.g. memmap={format_size(hi - lo)}!{format_size(lo)})",
+                               f"ends{hint})",
                                {"region.start": lo, "region.size": hi - lo}))
         elif gap:
             off = align_up(start, gran) - region.start
