@@ -247,6 +247,16 @@ def schema() -> None:
     click.echo(json.dumps(platform_json_schema(), indent=2))
 
 
+def _register() -> None:
+    from .commands.explain_cmd import explain_command
+    from .commands.import_cmd import import_command
+    cli.add_command(import_command, "import")
+    cli.add_command(explain_command, "explain")
+
+
+_register()
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     try:
         cli.main(args=argv, prog_name="pmemplan", standalone_mode=True)

@@ -47,59 +47,21 @@ class EngineState:
 
 
 def engine_state(platform: Platform, result: LayoutResult) -> EngineState:
-    """The MemoryState, info blocks and kmem ranges behind ``result``.
-
-    Uses ``result.memory_state`` (+ ``result.info_blocks``) when the engine provides them;
-    otherwise replays the run: boot memory, then every namespace the engine placed, in
-    its order, through the engine's own enabling code.
-    """
-    from .engine import layout as L
-    from .engine.arch import arch_profile
-    from .engine.memory import MemoryState
-
+    """The MemoryState, info blocks and kmem ranges behind ``result`` (the engine keeps
+    them on the result: ``memory_state``, ``profile``, ``NamespaceResult.pfn``)."""
     kv = KernelVersion.parse(result.kernel)
-    ram = [(m.start, m.end) for m in platform.memory if m.type == "system-ram"]
-    p = arch_profile(platform.arch, kv, page_size=platform.page_size, mmu=platform.mmu,
-                     phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
-                     bare_metal=platform.bare_metal, thp=platform.thp,
-                     boot_mem_end=max((e for _, e in ram), default=0))
-    st = EngineState(kv, p, None, result)
-    hooked = getattr(result, "memory_state", None)
-    mem = MemoryState(p, ram) if hooked is None else hooked
-    st.mem = mem
-    by_name = {n.name: n for n in result.namespaces}
-    slots = []
-    for ri, r in enumerate(platform.regions):
-        for ni, ns in enumerate(r.namespaces):
-            got = by_name.get(ns.name)
-            if got is None or got.start is None or got.status == "refused":
-                continue
-            copy = NamespaceResult(got.name, got.region, got.start, got.size, got.mode, got.map,
-                                   got.align, sector_size=got.sector_size)
-            slots.append((L._Slot(r, ri, ns, ni, copy, offset=got.start - r.start), got))
-    regions = [(r.start, r.end, r.name) for r in platform.regions]
-    for slot, got in slots:
-        dev = L._dev_name("dax" if slot.ns.mode == "devdax" else "pfn", slot)
-        st.pgmap_owner[dev] = slot.ns.name
-        st.pgmap_owner[slot.ns.name] = slot.ns.name
-        if hooked is None:
-            others = [(s, e) for s, e, n in regions if n != slot.region.name]
-            L._enable(p, mem, slot, others, [])
-        else:   # the info block is all we need: recompute it the same way
-            L._enable(p, MemoryState(p, ram), slot, [(s, e) for s, e, n in regions if n != slot.region.name], [])
-        if slot.info is not None:
-            st.infos[slot.ns.name] = slot.info
-        if slot.result.status != got.status:
-            st.replay_mismatch.append(f"{slot.ns.name}: replay {slot.result.status}, engine {got.status}")
-    for slot, got in slots:
-        if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
-            if hooked is None:
-                L._online_kmem(p, mem, slot)
-            elif got.kmem is not None:
-                slot.result.kmem = got.kmem
-            k = slot.result.kmem
-            if k is not None and not k.error and k.range_end > k.range_start:
-                st.kmem[slot.ns.name] = (k.range_start, k.range_end)
+    st = EngineState(kv, result.profile, result.memory_state, result)
+    for n in result.namespaces:
+        if n.start is None or n.status == "refused":
+            continue
+        if n.device:
+            st.pgmap_owner[n.device] = n.name
+        st.pgmap_owner[n.name] = n.name
+        if n.pfn is not None:
+            st.infos[n.name] = n.pfn
+        k = n.kmem
+        if k is not None and not k.error and k.range_end > k.range_start:
+            st.kmem[n.name] = (k.range_start, k.range_end)
     return st
 
 
@@ -219,6 +181,10 @@ def _one(platform: Platform, st: EngineState, old: EngineState, owners, query: s
         owner = {"kind": "none", "name": None, "start": None, "end": None}
     if ns is not None and st.kmem.get(ns.name) and st.kmem[ns.name][0] <= addr < st.kmem[ns.name][1]:
         owner["kmem"] = True
+    if ns is not None:
+        was = next((n for n in old.result.namespaces if n.name == ns.name), None)
+        owner["legacy_status"] = was.status if was is not None else None
+        owner["legacy_error"] = was.error.message if was is not None and was.error else None
     item["owner"] = owner
 
     # -- section
@@ -374,10 +340,15 @@ def render_text(e: Explanation) -> str:
 
         def yn(v: bool) -> str:
             return "yes" if v else "no"
+        why_old = "whole sections"
+        if o["kind"] == "namespace" and o.get("legacy_status") not in (None, "enabled"):
+            why_old += f"; {o['name']} is {o['legacy_status']} there"
+            if o.get("legacy_error"):
+                why_old += f": {o['legacy_error']}"
         lines.append(f"  pfn_valid    {yn(pv['kernel'])} under {e.kernel}"
                      f" (sub-section {'present' if sec['subsection_present'] else 'absent'}"
                      f"{', early section: valid whole' if sec['early'] else ''}); "
-                     f"{yn(pv['legacy'])} under {e.legacy} (whole sections)")
+                     f"{yn(pv['legacy'])} under {e.legacy} ({why_old})")
         lines.append(f"  struct page  {sp['where']}: {sp['detail']}")
         lines.append("")
     return "\n".join(lines)

@@ -49,7 +49,6 @@ SZ_4K = 4096
 SZ_8K = 8192
 SZ_2M = 2 << 20
 SZ_16M = 16 << 20
-_STRUCT_PAGE = 64
 
 
 class ImportMissing(PmemplanError):
@@ -760,7 +759,6 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
 
     memory: List[Dict[str, Any]] = []
     pm_ranges: List[Resource] = []
-    top_dax: List[Resource] = []
     for res in iomem or ():
         inside = [r for r in res.walk() if _is_pmem(r.name)]
         if _is_pmem(res.name):
@@ -884,7 +882,7 @@ def _match(b: _Builder, pm: List[Resource], nd: NdctlInfo) -> List[Tuple[Optiona
         left_res.remove(res)
         del left_nd[r.dev]
 
-    for dev, r in list(left_nd.items()):       # 1. a known physical start
+    for r in list(left_nd.values()):          # 1. a known physical start
         if r.start is not None:
             hit = [x for x in left_res if x.start == r.start]
             if hit:
@@ -1132,10 +1130,9 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
             ns.start = r.start
         elif c is not None:
             ns.start = c.start
-        elif r.start is not None or r.nd is not None:
-            if r.start is not None:
-                b.missing.append(f"the physical start of {n.dev} ({r.name} is labelled and /proc/iomem has "
-                                 f"no {n.dev} resource{'; it is disabled' if not n.enabled else ''})")
+        elif r.start is not None:       # (a region without a start is reported missing already)
+            b.missing.append(f"the physical start of {n.dev} ({r.name} is labelled and /proc/iomem has "
+                             f"no {n.dev} resource{'; it is disabled' if not n.enabled else ''})")
         # raw size
         if n.raw_size is not None:
             ns.size, ns.raw_size_fact = n.raw_size, True
@@ -1405,6 +1402,7 @@ def _region_dict(r: _Region) -> Dict[str, Any]:
             n["sector_size"] = ns.sector_size
         if ns.mode == "devdax" and ns.system_ram:
             n["system_ram"] = True
+        n["exists"] = True      # on the machine already: ndctl's create-time checks do not apply
         nss.append(n)
     d["namespaces"] = nss
     return d
@@ -1464,23 +1462,6 @@ def _adjust(b: _Builder, res: ImportResult, regions: List[_Region], want: Dict[s
             continue
         r = next(x for x in regions if ns in x.namespaces)
         rd = next(x for x in res.data["regions"] if x["name"] == r.name)
-        if got.status == "refused" and got.error and "align setting is" in got.error.message and ns.enabled:
-            # an existing namespace (made at boot, or under another align) is not re-created
-            # by ndctl: the region align must not refuse it in the model
-            sizes = [x.size for x in r.namespaces if x.size] + \
-                    [x.start - r.start for x in r.namespaces if x.start is not None and x.start > r.start]
-            cur = rd.get("align") or next(x.align for x in out.regions if x.name == r.name)
-            a = cur
-            while a > SZ_4K and any(s % a for s in sizes):
-                a //= 2
-            if a != cur:
-                rd["align"] = a
-                r.align = a
-                b.notes[:] = [n for n in b.notes if not (n.target == r.name and n.key == "align")]
-                b.note("assumed", r.name, "align", f"{a:#x}, not the {cur:#x} the machine shows: "
-                       f"{ns.name} exists with a size ndctl would refuse for a new namespace under "
-                       f"{cur:#x} (the format cannot say 'already exists')")
-                changed = True
         if got.mode == "sector" and got.status == "enabled" and ns.usable is not None \
                 and got.usable_size != ns.usable and r.provider != "e820" and not r.label_version:
             for ver, lv in (("2.0", "1.2"), ("1.1", "1.1")):

@@ -105,6 +105,8 @@ class Namespace(_Strict):
     force: Optional[bool] = None
     system_ram: bool = False
     was: Optional[Previous] = None
+    exists: bool = False      # already on the machine as described: no ndctl command, so
+                              # ndctl's create-time checks do not apply (import sets it)
 
     _size_unit: str = PrivateAttr(default="")
 

@@ -70,6 +70,8 @@ class NamespaceResult:
     sector_size: Optional[int] = None
     defaults: List[str] = field(default_factory=list)   # which values were defaulted
     pages_in: Optional[str] = None                       # "pmem" | "ram" | None (no struct pages)
+    device: Optional[str] = None       # pfnX.Y / daxX.Y / bttX.Y or the namespace (pgmap owner)
+    pfn: Any = None                    # the engine's InfoBlock (runtime mapping, reserves)
 
     @property
     def end(self) -> Optional[int]:
@@ -185,6 +187,8 @@ class LayoutResult:
     memory: List[Dict[str, Any]] = field(default_factory=list)
     legacy: Optional["LayoutResult"] = None
     state_size: int = 0   # objects the engine stored (sections runs, bitmaps, extents, pgmaps)
+    memory_state: Any = None   # the engine's final MemoryState (sparse sections, pgmaps, iomem RAM)
+    profile: Any = None        # the ArchProfile the run used
 
     def namespace(self, name: str) -> NamespaceResult:
         for ns in self.namespaces:

@@ -303,3 +303,8 @@ def test_explain_an_imported_machine():
     it = explain(p, ["6442450944"]).items[0]
     assert it["owner"]["name"] == "namespace0.3"
     assert (it["layout"]["part"], it["layout"]["page"], it["layout"]["pages"]) == ("data", 0, 262144)
+    # before 5.3 namespace0.3 (from 0x159000000) and namespace0.2 (to 0x158ffffff) share
+    # section 43: the second devm_memremap_pages() of that section is refused
+    assert it["pfn_valid"] == {"kernel": True, "legacy": False}
+    assert it["owner"]["legacy_status"] == "failed"
+    assert "Conflicting mapping in same section" in it["owner"]["legacy_error"]

@@ -7,7 +7,6 @@ captures of ../shared/realworld/cases are imported when they hold enough data an
 give the "missing" message when they do not.
 """
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +17,7 @@ from click.testing import CliRunner
 from conftest import shared_dir
 from pmemplan.cli import cli
 from pmemplan.commands.import_cmd import import_command
-from pmemplan.importer import (ImportMissing, build_platform, parse_daxctl, parse_iomem, parse_json_size,
+from pmemplan.importer import (build_platform, parse_daxctl, parse_iomem, parse_json_size,
                                parse_ndctl, read_live)
 from pmemplan.loader import load_platform, load_platform_text
 
@@ -174,11 +173,16 @@ def test_kmem_from_iomem():
 
 def test_existing_e820_namespace_is_not_refused():
     """The boot-time e820 namespace of 100M under a 16M region align exists: the import
-    lowers the align (commented) rather than let the model refuse it."""
+    marks it `exists: true` (no ndctl command, so ndctl's checks do not apply) and keeps
+    the region align the machine shows."""
+    from pmemplan.engine import compute_layout
+    from pmemplan.loader import load_platform_text
     res = imported("e820_unaligned_100M/boot1/snap/initial")
     r = res.data["regions"][0]
-    assert r["align"] == 0x400000
-    assert "# assumed: 0x400000, not the 0x1000000" in res.yaml()
+    assert r.get("align", 0x1000000) == 0x1000000
+    assert all(n["exists"] for n in r["namespaces"])
+    out = compute_layout(load_platform_text(res.yaml(), "p.yaml"))
+    assert out.namespaces[0].status == "enabled"
 
 
 def test_every_note_is_in_the_file_and_on_stderr(tmp_path):

@@ -123,7 +123,8 @@ def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True) -
               for m in platform.memory]
     state = mem.state_size() + sum(len(sp.raw_free()) + len(sp.busy()) for sp in spaces.values())
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
-                        regions, namespaces, sections, summary, memory, state_size=state)
+                        regions, namespaces, sections, summary, memory, state_size=state,
+                        memory_state=mem, profile=p)
 
 
 def _dedupe(xs: List[str]) -> List[str]:
@@ -151,9 +152,9 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         mine.append(_Slot(r, ri, ns, ni, res))
     if not r.labelled:
         for s in mine:
-            if _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size)):
-                continue
-            if _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start)):
+            if not s.ns.exists and (
+                    _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
+                    or _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start))):
                 continue
             s.offset = 0
             s.result.start = r.start
@@ -162,7 +163,8 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if s.ns.offset is None:
                 continue
-            _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None))
+            if not s.ns.exists:
+                _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None))
             if s.result.status == "enabled":
                 s.offset = s.ns.offset
                 s.result.start = r.start + s.offset
@@ -179,15 +181,19 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
                     _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
                     continue
             size = s.result.size
-            if _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
-                                          space.max_available_extent())):
+            if s.ns.exists:
+                if size > space.max_available_extent():
+                    _refuse(s, KernelError("ENOSPC", f"{s.ns.name} does not fit in the free space of {r.name}", "ndctl"))
+                    continue
+            elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
+                                            space.max_available_extent())):
                 continue
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
                 _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
                 continue
             start = r.start + off
-            if _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, start)):
+            if not s.ns.exists and _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, start)):
                 continue
             s.offset = off
             s.result.start = start
@@ -246,6 +252,8 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         _fail(s, ib, driver, dev)
         return
     s.info = ib
+    res.pfn = ib
+    res.device = dev
     res.info_block = ib.to_dict()
     res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
@@ -280,6 +288,7 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
     if err:
         _fail(s, err, "nd_pmem", s.ns.name)
         return
+    res.device = s.ns.name
     res.usable_size = end - start
     res.pages_in = "ram"
     res.memmap_ram_bytes = memmap_dram_bytes(mem, start, end)
