@@ -203,6 +203,9 @@ def _yaml_error(e: yaml.YAMLError, text: str, name: str) -> InputError:
         mark = e.problem_mark or e.context_mark
         parts = [p for p in (e.context, e.problem) if p]
         msg = "YAML: " + ", ".join(parts) if parts else "YAML syntax error"
+        if "maximum nesting depth" in msg:
+            # libyaml 0.2.5+ has its own depth limit; it may trip before our count does
+            msg = f"nested too deeply: more than {MAX_DEPTH} levels"
         if mark is not None:
             return InputError(msg, name, mark.line + 1, mark.column + 1)
         return InputError(msg, name)
