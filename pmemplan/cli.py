@@ -24,7 +24,7 @@ def _load(path: str):
     from .loader import load_platform
     try:
         if path == "-":
-            data = click.get_binary_stream("stdin").read()
+            data = sys.stdin.buffer.read()
             return load_platform(data, name="<stdin>")
         return load_platform(path)
     except InputError as e:
@@ -129,7 +129,7 @@ def _lint_inputs(paths: Tuple[str, ...]):
     out = []
     for p in paths:
         if p == "-":
-            out.append(("<stdin>", click.get_binary_stream("stdin").read(), None))
+            out.append(("<stdin>", sys.stdin.buffer.read(), None))
         elif os.path.isdir(p):
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))

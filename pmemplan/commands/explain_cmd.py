@@ -48,7 +48,7 @@ def explain_command(file: str, addresses: Tuple[str, ...], fmt: str, kernel: Opt
                 _fail(f"{label}: {e}")
     try:
         if file == "-":
-            platform = load_platform(click.get_binary_stream("stdin").read(), name="<stdin>")
+            platform = load_platform(sys.stdin.buffer.read(), name="<stdin>")
         else:
             platform = load_platform(file)
     except InputError as e:

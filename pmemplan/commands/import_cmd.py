@@ -25,7 +25,7 @@ def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
 def _read(path: str, what: str) -> str:
     try:
         if path == "-":
-            data = click.get_binary_stream("stdin").read(_MAX_INPUT + 1)
+            data = sys.stdin.buffer.read(_MAX_INPUT + 1)
         else:
             if os.path.isdir(path):
                 _fail(f"{path}: is a directory, not {what}")
