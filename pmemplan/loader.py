@@ -14,7 +14,6 @@ recursive C composer sees the text.
 """
 from __future__ import annotations
 
-import difflib
 import gc
 import os
 import re
@@ -611,6 +610,7 @@ def _pydantic_message(err: Dict[str, Any], loc: Loc) -> str:
         key = str(loc[-1])
         model = _type_at(loc[:-1])
         fields = list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+        import difflib
         close = difflib.get_close_matches(key, fields, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else (f" (known keys: {', '.join(fields)})" if fields else "")
         return _with_loc(loc[:-1], f"unknown key '{_clip(key)}'{hint}")

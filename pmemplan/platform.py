@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Literal, Optional, Tuple
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator
 
 from .errors import ValueParseError
 from .kversion import KernelVersion

@@ -158,6 +158,16 @@ def _check_result(res: LayoutResult, plat: Platform) -> None:
     spans.sort()
     for (a0, a1, an), (b0, b1, bn) in zip(spans, spans[1:]):
         assert b0 >= a1, f"{an} [{a0:#x}, {a1:#x}) overlaps {bn} [{b0:#x}, {b1:#x})"
+    # the section report: only sections with two or more owners, runs inside the section
+    ss = res.arch_info.section_size
+    nsub = max(1, ss // min(ss, 2 * MiB))
+    for sec in res.sections:
+        assert len(sec.owners) >= 2, sec
+        assert sec.start == sec.nr * ss
+        assert sec.collision in ("section", "subsection")
+        for run in sec.subsections:
+            assert run.count >= 1 and 0 <= run.first and run.first + run.count <= nsub, (sec.nr, run)
+    assert [x.nr for x in res.sections] == sorted({x.nr for x in res.sections})
     s = res.summary
     assert s.enabled == sum(n.status == "enabled" for n in res.namespaces)
     assert s.failed == sum(n.status == "failed" for n in res.namespaces)
@@ -237,8 +247,11 @@ def test_cost_state_same_for_4g_and_2p_region(kernel, monkeypatch):
     assert m_small.sparse.state_size() == m_big.sparse.state_size()
     assert len(r_small.sections) == len(r_big.sections)
     # the engine's own count (LayoutResult.state_size: runs, bitmaps, pgmaps, extents)
-    if hasattr(r_small, "state_size"):
-        assert r_small.state_size == r_big.state_size > 0
+    assert r_small.state_size == r_big.state_size > 0
+    # and the state the result carries is the one the run built
+    if getattr(r_small, "memory_state", None) is not None:
+        assert r_small.memory_state.sparse.state_size() == m_small.sparse.state_size()
+        assert r_big.memory_state.sparse.state_size() == m_big.sparse.state_size()
     # the whole-section run of the namespace is one object in both
     assert len(m_small.sparse.canonical()[0]) == len(m_big.sparse.canonical()[0])
 
