@@ -17,6 +17,7 @@ def dax_kmem_range(p: ArchProfile, start: int, end: int) -> Kmem:
     after alignment" (-EINVAL).  The namespace itself stays enabled.
     """
     mbs = p.memory_block_size
+    # v5.1 c221c0b0308f "device-dax: Hotplug persistent memory for use like normal RAM"
     if not p.kernel.at_least(5, 1):
         return Kmem(0, mbs, 0, "dax kmem (daxctl reconfigure-device --mode=system-ram) needs Linux 5.1 or later",
                     start, end)
@@ -27,6 +28,7 @@ def dax_kmem_range(p: ArchProfile, start: int, end: int) -> Kmem:
                     "(No such device or address)", start, start)
     lo, hi = align_up(start, mbs), align_down(end, mbs)
     if hi <= lo:
+        # v5.11 60e93dc097f7 "device-dax: add dis-contiguous resource support" (per-range loop)
         if p.kernel.at_least(5, 11):
             err = (f"mapping0: {start:#x}-{end - 1:#x} too small after alignment; "
                    "rejecting DAX region without any memory after alignment")

@@ -163,6 +163,8 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
             return KernelError("ENOMEM", f"{dev}: Conflicting mapping in same section")
     is_ram = mem.region_intersects_system_ram(lo, hi)
     if is_ram != REGION_DISJOINT:
+        # the check moved into memremap_pages() when devm_memremap_pages() became its
+        # devres wrapper (v5.10, "mm/memremap_pages: convert to 'struct range'")
         fn = "devm_memremap_pages" if not p.kernel.at_least(5, 10) else "memremap_pages"
         kind = "mixed" if is_ram == REGION_MIXED else "ram"
         return KernelError("ENXIO", f"{fn} attempted on {kind} region {pr_range(start, end)}")

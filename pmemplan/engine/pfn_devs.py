@@ -55,6 +55,7 @@ def nd_pfn_init(p: ArchProfile, *, name: str, start: int, size: int, devdax: boo
                 align: int, ram: RamCheck, other_regions: OtherRegions) -> Union[InfoBlock, KernelError]:
     """Lay out a new info block for namespace ``name`` = [start, start+size)."""
     k = p.kernel
+    # v5.3 a3619190d62e "libnvdimm/pfn: Stop padding pmem namespaces to section alignment"
     if k.at_least(5, 3):
         return _init_subsection_era(p, name, start, size, devdax, map, align)
     return _init_section_era(p, name, start, size, devdax, map, align, ram, other_regions)
@@ -91,6 +92,8 @@ def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devda
     if offset >= limit:
         return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
     npfns = (size - offset - end_trunc) // ps
+    # 5.4 added page_size/page_struct_size to the superblock (minor 4); 5.3 wrote 3
+    # ("libnvdimm/pfn: Fix fsdax-mode namespace info-block zero-fields")
     minor = 4 if k.at_least(5, 4) else 3
     return InfoBlock(signature=DAX_SIG if devdax else PFN_SIG, dataoff=offset, npfns=npfns,
                      start_pad=0, end_trunc=end_trunc, align=align, version_minor=minor,
@@ -127,6 +130,8 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
         end_trunc = end - align_down(end, ss)
     s1 = start + start_pad
     avail = size - start_pad - end_trunc
+    # info_block_reserve() and the end of the 128K dax label reserve: 5.1 or 5.2 (not
+    # pinned, kernel-model §9); taken as 5.1
     if k.at_least(5, 1):
         reserve, dax_reserve = p.info_block_reserve, 0       # 5.1/5.2 info_block_reserve()
     else:
