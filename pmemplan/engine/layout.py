@@ -13,6 +13,7 @@ Pure: takes a :class:`~pmemplan.platform.Platform`, returns a
 """
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -67,7 +68,21 @@ def _region_align(p: ArchProfile, r: Region, notes: List[str]) -> Tuple[Optional
     return attr, granule
 
 
-def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True) -> LayoutResult:
+def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True,
+               sections: bool = True, fixes: bool = True) -> LayoutResult:
+    """One platform through one kernel; ``verify`` re-runs the engine to check fixes,
+    ``sections`` builds the shared-section map (the legacy comparison needs neither)."""
+    gc_was = gc.isenabled()
+    gc.disable()   # the engine makes many small objects and no cycles worth collecting
+    try:
+        return _run_engine(platform, kernel, verify, sections, fixes)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_sections: bool,
+                want_fixes: bool) -> LayoutResult:
     notes: List[str] = []
     ram = [(m.start, m.end) for m in platform.memory if m.type == "system-ram"]
     boot_mem_end = max((e for _, e in ram), default=0)
@@ -97,7 +112,7 @@ def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True) -
     candidates = {}
     for slot in slots:
         _account(slot)
-        if slot.result.status != "enabled":
+        if slot.result.status != "enabled" and want_fixes:
             candidates[slot.ns.name] = candidate_fixes(p, slot.region, aligns[slot.region.name][0],
                                                        spaces[slot.region.name], slot.ns, slot.result)
     if verify and candidates:
@@ -114,7 +129,7 @@ def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True) -
                                     sp.max_available_extent() if r.labelled else 0,
                                     r.labelled, r.interleave_ways))
     namespaces = [s.result for s in slots]
-    sections = section_map(p, platform, slots, spaces, mem)
+    sections = section_map(p, platform, slots, spaces, mem) if want_sections else []
     summary = _summary(namespaces)
     info = ArchInfo(p.page_size, p.section_size, p.subsection_size, p.compat_align, p.pmd_size,
                     p.pud_size, p.memory_block_size, list(p.supported_alignments())
@@ -142,14 +157,18 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
                   region_align: Optional[int], slots: List[_Slot], notes: List[str]) -> None:
     mine: List[_Slot] = []
     nss = r.namespaces
+    defaulted: Dict[str, List[str]] = {}
     for ni, ns in enumerate(nss):
         size = ns.size if ns.size is not None else (r.size if not r.labelled else 0)
-        align, note = _ndctl.default_align(p, r, ns)
-        if note:
-            notes.append(note)
+        align, why = _ndctl.default_align(p, r, ns)
+        if why:
+            defaulted.setdefault(why, []).append(ns.name)
         res = NamespaceResult(ns.name, r.name, None, size, ns.mode, ns.effective_map, align,
                               sector_size=(ns.sector_size or 4096) if ns.mode == "sector" else None)
         mine.append(_Slot(r, ri, ns, ni, res))
+    for why, names in defaulted.items():
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        notes.append(f"{shown}: align {why}")
     if not r.labelled:
         for s in mine:
             if not s.ns.exists and (
@@ -415,7 +434,7 @@ def compute_layout(platform: Platform, kernel: Optional[str] = None,
     res = run_engine(platform, kv)
     if legacy:
         lv = KernelVersion.parse(legacy)
-        old = run_engine(platform, lv)
+        old = run_engine(platform, lv, verify=False, sections=False, fixes=False)
         res.legacy = old
         res.summary.legacy_kernel = str(lv)
         saved = 0

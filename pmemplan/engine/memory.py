@@ -19,7 +19,7 @@ ERRNO = {"EPERM": 1, "ENOENT": 2, "ENXIO": 6, "ENOMEM": 12, "EBUSY": 16, "EEXIST
          "ENODEV": 19, "EINVAL": 22, "ENOSPC": 28, "EOPNOTSUPP": 95}
 
 
-@dataclass(frozen=True)
+@dataclass
 class KernelError:
     """A refusal with the errno and the text the kernel (or ndctl) prints."""
     errno: str

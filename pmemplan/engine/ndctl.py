@@ -36,7 +36,7 @@ def previous_state(region: Region, ns: Namespace) -> Optional[Tuple[str, Optiona
 
 
 def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, Optional[str]]:
-    """The pfn/dax align ndctl uses when ``-a`` is not given, with a note saying why.
+    """The pfn/dax align ndctl uses when ``-a`` is not given, and why (None when given).
 
     validate_namespace_options(): reconfiguring in the same mode keeps the existing
     pfn/dax align (PAGE_SIZE when the namespace has none: the e820 boot state, observed
@@ -57,9 +57,9 @@ def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, O
         a = p.default_pfn_align()
         why = "the kernel's default (nd_pfn_default_alignment)"
     if region.start % a:
-        return p.page_size, (f"{ns.name}: align defaults to {format_size(p.page_size)}: region start "
+        return p.page_size, (f"defaults to {format_size(p.page_size)}: region start "
                              f"{region.start:#x} is not a multiple of {format_size(a)}")
-    return a, f"{ns.name}: align defaults to {format_size(a)}: {why}"
+    return a, f"defaults to {format_size(a)}, {why}"
 
 
 def did_you_intend(size: int, align: int, ways: int, unit: str) -> int:

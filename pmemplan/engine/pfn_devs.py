@@ -19,7 +19,7 @@ _STRUCT_PAGE = 64                 # MAX_STRUCT_PAGE_SIZE: the memmap budget of e
 PFN_SIG, DAX_SIG = "NVDIMM_PFN_INFO", "NVDIMM_DAX_INFO"
 
 
-@dataclass(frozen=True)
+@dataclass
 class InfoBlock:
     """``struct nd_pfn_sb`` as nd_pfn_init() writes it, plus the runtime mapping."""
     signature: str

@@ -18,7 +18,8 @@ from ..sizes import SZ_16M, align_down, align_up, format_size
 from .arch import ArchProfile
 from .region_devs import RegionSpace
 
-MAX_VERIFIED = 32   # namespaces whose fixes are checked by re-running the engine
+MAX_VERIFIED = 32        # namespaces whose fixes are checked by re-running the engine
+VERIFY_BUDGET = 4000     # … and at most this many namespace-runs in all (keeps cost linear)
 
 
 def _lcm(a: int, b: int) -> int:
@@ -180,30 +181,30 @@ def _dedupe(fixes: List[Fix]) -> List[Fix]:
 
 def apply_fix(platform: Platform, region_name: str, ns_name: str, fix: Fix) -> Platform:
     """A copy of ``platform`` with ``fix`` applied to the named region/namespace."""
-    q = platform.model_copy(deep=True)
-    for r in q.regions:
-        if r.name != region_name:
-            continue
-        for key, value in fix.changes.items():
-            kind, attr = key.split(".", 1)
-            if kind == "region":
-                setattr(r, attr, value)
-            else:
-                for ns in r.namespaces:
-                    if ns.name == ns_name:
-                        setattr(ns, attr, value)
-    return q
+    region_changes = {k.split(".", 1)[1]: v for k, v in fix.changes.items() if k.startswith("region.")}
+    ns_changes = {k.split(".", 1)[1]: v for k, v in fix.changes.items() if k.startswith("namespace.")}
+    regions = []
+    for r in platform.regions:
+        if r.name == region_name:
+            nss = [ns.model_copy(update=ns_changes) if ns.name == ns_name else ns for ns in r.namespaces]
+            for ns_new, ns_old in zip(nss, r.namespaces):
+                if ns_new is not ns_old:
+                    ns_new._size_unit = ns_old._size_unit
+            r = r.model_copy(update=dict(region_changes, namespaces=nss))
+        regions.append(r)
+    return platform.model_copy(update={"regions": regions})
 
 
 def verify_fixes(platform: Platform, kernel, run: Callable, results: List[NamespaceResult],
                  regions: dict, candidates: dict) -> None:
     """Keep, for each refused/failed namespace, the candidate fixes that enable it."""
     checked = 0
+    limit = min(MAX_VERIFIED, VERIFY_BUDGET // max(1, len(results)))
     for res in results:
         cands = _dedupe(candidates.get(res.name) or [])
         if res.status == "enabled" or not cands:
             continue
-        if checked >= MAX_VERIFIED:
+        if checked >= limit:
             res.fixes = [Fix(f.text + " (not verified)", f.changes) for f in cands]
             continue
         checked += 1

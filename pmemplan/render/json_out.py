@@ -38,5 +38,24 @@ def to_jsonable(results: Union[LayoutResult, List[LayoutResult]], human: bool = 
     return _humanize(data) if human else data
 
 
+def _dump(obj: Any, depth: int = 0, expand: int = 0) -> str:
+    """Indented like ndctl for the outer levels, one compact line per array item.
+
+    ``json.dumps(indent=…)`` runs the pure-Python encoder; writing each namespace or
+    section on one line uses the C encoder and keeps large results fast and greppable.
+    Dicts down to depth ``expand`` are spread over lines (a result, or each result of a
+    list of results).
+    """
+    pad = "  " * (depth + 1)
+    end = "  " * depth
+    if isinstance(obj, dict) and depth <= expand and obj:
+        items = [f"{pad}{json.dumps(k)}: {_dump(v, depth + 1, expand)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + end + "}"
+    if isinstance(obj, list) and obj and all(isinstance(x, (dict, list)) for x in obj):
+        return "[\n" + ",\n".join(pad + _dump(x, depth + 1, expand) for x in obj) + "\n" + end + "]"
+    return json.dumps(obj)
+
+
 def render_json(results: Union[LayoutResult, List[LayoutResult]], human: bool = False) -> str:
-    return json.dumps(to_jsonable(results, human), indent=2) + "\n"
+    data = to_jsonable(results, human)
+    return _dump(data, 0, 1 if isinstance(data, list) else 0) + "\n"
