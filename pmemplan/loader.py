@@ -225,9 +225,65 @@ def _needs_prescan(text: str) -> bool:
     leading indentation/dash runs that cannot reach MAX_DEPTH, one document."""
     if len(text) >= MAX_NODES or "&" in text or "*" in text:
         return True
-    if text.count("[") + text.count("{") >= MAX_DEPTH:
+    if _DEEP_LINE_RE.search(text) or _DOC_MARK_RE.search(text):
         return True
-    return bool(_DEEP_LINE_RE.search(text) or _DOC_MARK_RE.search(text))
+    if text.count("[") + text.count("{") < MAX_DEPTH:
+        return False
+    return _flow_depth(text) >= MAX_DEPTH // 2
+
+
+_FLOW_TOKEN_RE = re.compile(r"""[\[\]{}'"#\n]""")
+_TOKEN_START = frozenset(" \t\n[]{},:?-")
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest flow-collection nesting, skipping quoted scalars and comments the way YAML
+    does: a quote opens a scalar only at the start of a token, ``#`` starts a comment only
+    after white space.  Block scalars may count brackets they hold (only ever too high)."""
+    depth = deepest = 0
+    pos, n = 0, len(text)
+    finder = _FLOW_TOKEN_RE.search
+    while True:
+        m = finder(text, pos)
+        if m is None:
+            return deepest
+        c = m.group()
+        i = m.start()
+        prev = text[i - 1] if i else "\n"
+        if c in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c == "#" and prev in " \t\n":
+            j = text.find("\n", i)
+            pos = n if j < 0 else j
+            continue
+        elif c == "'" and prev in _TOKEN_START:
+            j = i + 1
+            while True:                      # '' is an escaped quote inside '…'
+                j = text.find("'", j)
+                if j < 0 or not text.startswith("'", j + 1):
+                    break
+                j += 2
+            pos = n if j < 0 else j + 1
+            continue
+        elif c == '"' and prev in _TOKEN_START:
+            j = i + 1
+            while True:
+                j = text.find('"', j)
+                if j < 0:
+                    break
+                k = j - 1
+                while k > i and text[k] == "\\":
+                    k -= 1
+                if (j - 1 - k) % 2 == 0:     # an even run of backslashes: a real quote
+                    break
+                j += 1
+            pos = n if j < 0 else j + 1
+            continue
+        pos = i + 1
 
 
 def _compose(text: str, name: str) -> Any:
