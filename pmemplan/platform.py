@@ -155,6 +155,10 @@ class Region(_Strict):
     interleave_ways: int = Field(default=1, ge=1, le=64)
     align: Optional[Size] = None
     numa_node: Optional[int] = None
+    # the align left on the region's pfn / dax seed device by an earlier ndctl attempt that
+    # failed (ndctl takes a new fsdax / devdax namespace's default align from the seed)
+    pfn_seed_align: Optional[Size] = None
+    dax_seed_align: Optional[Size] = None
     namespaces: List[Namespace] = Field(default_factory=list)
 
     @property

@@ -183,7 +183,8 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             if s.ns.offset is None:
                 continue
             if not s.ns.exists:
-                _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None))
+                if not _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None)):
+                    _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start + s.ns.offset))
             if s.result.status == "enabled":
                 s.offset = s.ns.offset
                 s.result.start = r.start + s.offset
@@ -205,7 +206,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
                     _refuse(s, KernelError("ENOSPC", f"{s.ns.name} does not fit in the free space of {r.name}", "ndctl"))
                     continue
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
-                                            space.max_available_extent())):
+                                            space.max_available_extent(), default_size=s.ns.size is None)):
                 continue
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
@@ -257,6 +258,13 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         return
     if ns.mode == "sector":
         _enable_btt(s, r)
+        return
+    if pagemap and ns.exists and p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
+        # an e820 namespace that already exists is probed as the raw range first: 5.7+
+        # nvdimm_namespace_common_probe() refuses it before any info block is read
+        # (observed on 6.1: created with end_trunc, it cannot be enabled again)
+        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
+              "nd_pmem", ns.name)
         return
     # fsdax / devdax through a pfn or dax device
     devdax = ns.mode == "devdax"

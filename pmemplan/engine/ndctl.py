@@ -54,8 +54,14 @@ def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, O
                f"the namespace is already {ns.mode} without a pfn device"
                + (" (e820 legacy memory mode)" if region.provider == "e820" else ""))
     else:
-        a = p.default_pfn_align()
-        why = "the kernel's default (nd_pfn_default_alignment)"
+        seed = region.dax_seed_align if ns.mode == "devdax" else region.pfn_seed_align
+        if seed:
+            # ndctl reads the seed's align; a failed attempt's align stays on the seed
+            # (observed on 6.1 with ndctl 76.1)
+            a, why = seed, f"the region's {'dax' if ns.mode == 'devdax' else 'pfn'} seed align"
+        else:
+            a = p.default_pfn_align()
+            why = "the kernel's default (nd_pfn_default_alignment)"
     if region.start % a:
         return p.page_size, (f"defaults to {format_size(p.page_size)}: region start "
                              f"{region.start:#x} is not a multiple of {format_size(a)}")
@@ -69,7 +75,8 @@ def did_you_intend(size: int, align: int, ways: int, unit: str) -> int:
 
 
 def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_align: Optional[int],
-             ns: Namespace, size: int, align: int, capacity: Optional[int]) -> Optional[KernelError]:
+             ns: Namespace, size: int, align: int, capacity: Optional[int],
+             default_size: bool = False) -> Optional[KernelError]:
     """Checks that do not depend on where the namespace lands, in ndctl's order."""
     if capacity is not None and size > capacity:
         return KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl")
@@ -94,6 +101,10 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
                            f"and alignment: {align}; did you intend --size={in_unit(sugg, ns.size_unit)}?",
                            "ndctl")
     if new_checks and size < SZ_16M and ns.mode != "raw":
+        if default_size:
+            # without -s ndctl moves on to the next region (-EAGAIN); none left: ENOSPC
+            return KernelError("ENOSPC", "failed to create namespace: No space left on device "
+                               f"(the default size {size:#x} is under 16MiB for {ns.mode})", "ndctl")
         return KernelError("EINVAL", f"'--size=' must be >= 16MiB for '{ns.mode}' mode", "ndctl")
     return None
 
