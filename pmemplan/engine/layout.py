@@ -246,10 +246,9 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     assert start is not None
     end = start + size
     pagemap = r.provider == "e820"   # ND_REGION_PAGEMAP: only the e820 (legacy) bus sets it
-    # ndctl uses no pfn device for fsdax map=mem when the namespace is already in that
-    # (legacy memory) mode: on e820 that is a raw namespace with struct pages in RAM
-    legacy_mem = pagemap and ns.mode == "fsdax" and res.map == "mem" and \
-        _ndctl.previous_state(r, ns) == ("fsdax", None)
+    # on an e820 (io) namespace ndctl sets up no pfn device for fsdax map=mem, whatever the
+    # previous mode: a raw namespace with struct pages in RAM (observed, 6.1 + ndctl 76.1)
+    legacy_mem = pagemap and ns.mode == "fsdax" and res.map == "mem"
     if ns.mode == "raw" or legacy_mem:
         if pagemap:
             _enable_raw_pages(p, mem, s, start, end, notes)

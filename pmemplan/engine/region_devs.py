@@ -28,9 +28,19 @@ class RegionSpace:
         self.granule = max(1, granule)   # region align (5.7+) or PAGE_SIZE × ways
         self._busy: List[Extent] = []
         self._gaps: List[Extent] = [(0, size)] if size > 0 else []
+        self._rounded = 0        # Σ allocations rounded outward to the granule
+        self._past_end = 0       # allocations whose rounded end passes the region end
+
+    def _account(self, start: int, end: int, sign: int) -> None:
+        g = self.granule
+        lo, hi = align_down(start, g), align_up(end, g)
+        self._rounded += sign * (hi - lo)
+        if hi > self.size:
+            self._past_end += sign
 
     def reserve(self, start: int, end: int) -> None:
         insort(self._busy, (start, end))
+        self._account(start, end, +1)
         for i, (lo, hi) in enumerate(self._gaps):
             if lo <= start and end <= hi:
                 repl = [g for g in ((lo, start), (end, hi)) if g[1] > g[0]]
@@ -40,6 +50,7 @@ class RegionSpace:
 
     def release(self, start: int, end: int) -> None:
         self._busy.remove((start, end))
+        self._account(start, end, -1)
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -69,14 +80,9 @@ class RegionSpace:
         outward to the granule -- two allocations sharing one align block both count
         it -- or 0 when a rounded allocation passes the region's end ("misaligned to
         iset").  Observed on 6.1 to match available_size in every labelled snapshot."""
-        g = self.granule
-        busy = 0
-        for s, e in self._busy:
-            lo, hi = align_down(s, g), align_up(e, g)
-            if hi > self.size:
-                return 0
-            busy += hi - lo
-        return max(0, self.size - busy)
+        if self._past_end:
+            return 0
+        return max(0, self.size - self._rounded)
 
     def _reserved(self) -> List[Extent]:
         """reserve_free_pmem(): available_dpa() bytes taken first-fit from the free gaps
