@@ -279,3 +279,45 @@ def test_cost_memremap_direct_state_size():
         assert devm_memremap_pages(mem, "pfn0.0", ib.map_start, ib.map_end, ib.altmap_base) is None
         sizes.append(mem.sparse.state_size())
     assert sizes[0] == sizes[1]
+
+
+def _count_python_calls(fn) -> int:
+    """Python function calls made by ``fn()``: a deterministic measure of work."""
+    import sys
+    calls = [0]
+
+    def prof(frame, event, arg):
+        if event == "call":
+            calls[0] += 1
+
+    old = sys.getprofile()
+    sys.setprofile(prof)
+    try:
+        fn()
+    finally:
+        sys.setprofile(old)
+    return calls[0]
+
+
+def _packed_platform(n: int) -> Platform:
+    """One labelled region packed with ``n`` 32 MiB fsdax namespaces (all enable on 6.1)."""
+    return Platform.model_validate({
+        "format": 1, "kernel": "6.1",
+        "memory": [{"type": "system-ram", "start": "1M", "size": "2047M"}],
+        "regions": [{"name": "region0", "start": "64G", "size": n * 32 * MiB,
+                     "namespaces": [{"name": f"namespace0.{i}", "size": "32M", "mode": "fsdax"}
+                                    for i in range(n)]}],
+    })
+
+
+def test_cost_linear_in_namespace_count():
+    """Engine work (counted in Python calls, not time) grows linearly with the namespaces:
+    4x the namespaces may cost at most 5x the calls."""
+    def work(n: int) -> int:
+        plat = _packed_platform(n)
+        res = []
+        calls = _count_python_calls(lambda: res.append(run_engine(plat, KernelVersion.parse("6.1"))))
+        assert res[0].summary.enabled == n
+        return calls
+    small, big = work(100), work(400)
+    assert big <= 5 * small, (small, big)
