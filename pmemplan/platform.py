@@ -25,6 +25,10 @@ MODES = ("fsdax", "devdax", "sector", "raw")
 MEMORY_TYPES = ("system-ram", "reserved", "soft-reserved", "acpi", "pci", "other")
 LABEL_VERSIONS = ("1.1", "1.2", "uninitialised")
 LABELLESS_PROVIDERS = ("e820", "of_pmem", "virtio")
+# buses that set ND_REGION_PAGEMAP (e820.c, of_pmem.c, virtio_pmem.c): their raw namespaces
+# map struct pages in RAM ("memory mode", listed by ndctl as fsdax map=mem); observed for
+# e820 and virtio-pmem on 6.1 and 6.12
+PAGEMAP_PROVIDERS = ("e820", "of_pmem", "virtio")
 BTT_SECTOR_SIZES = (512, 520, 528, 4096, 4104, 4160, 4224)
 
 
@@ -164,6 +168,11 @@ class Region(_Strict):
     @property
     def end(self) -> int:
         return self.start + self.size
+
+    @property
+    def pagemap(self) -> bool:
+        """ND_REGION_PAGEMAP: raw namespaces get struct pages (in RAM)."""
+        return self.provider in PAGEMAP_PROVIDERS
 
     @property
     def labelled(self) -> bool:

@@ -245,8 +245,8 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     start, size = res.start, res.size
     assert start is not None
     end = start + size
-    pagemap = r.provider == "e820"   # ND_REGION_PAGEMAP: only the e820 (legacy) bus sets it
-    # on an e820 (io) namespace ndctl sets up no pfn device for fsdax map=mem, whatever the
+    pagemap = r.pagemap   # ND_REGION_PAGEMAP (e820, of_pmem, virtio-pmem)
+    # on a pagemap (io) namespace ndctl sets up no pfn device for fsdax map=mem, whatever the
     # previous mode: a raw namespace with struct pages in RAM (observed, 6.1 + ndctl 76.1)
     legacy_mem = pagemap and ns.mode == "fsdax" and res.map == "mem"
     if ns.mode == "raw" or legacy_mem:

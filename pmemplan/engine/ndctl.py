@@ -22,14 +22,15 @@ def previous_state(region: Region, ns: Namespace) -> Optional[Tuple[str, Optiona
     """(mode as ndctl lists it, pfn/dax align or None) before this command, None if new.
 
     A label-less namespace that the file does not describe further is in its boot
-    state: raw, which ndctl lists as fsdax ("legacy memory mode") on e820.
+    state: raw, which ndctl lists as fsdax ("legacy memory mode") on pagemap buses
+    (e820, of_pmem, virtio-pmem).
     """
     was = ns.was
     if was is None:
         if region.labelled:
             return None
-        return ("fsdax", None) if region.provider == "e820" else ("raw", None)
-    if region.provider == "e820" and (was.mode == "raw" or (was.mode == "fsdax" and was.map == "mem"
+        return ("fsdax", None) if region.pagemap else ("raw", None)
+    if region.pagemap and (was.mode == "raw" or (was.mode == "fsdax" and was.map == "mem"
                                                            and was.align is None)):
         return "fsdax", None
     return was.mode, was.align
@@ -52,7 +53,7 @@ def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, O
         a = prev[1] or p.page_size
         why = (f"kept from the namespace's current {ns.mode} configuration" if prev[1] else
                f"the namespace is already {ns.mode} without a pfn device"
-               + (" (e820 legacy memory mode)" if region.provider == "e820" else ""))
+               + (" (legacy memory mode)" if region.pagemap else ""))
     else:
         seed = region.dax_seed_align if ns.mode == "devdax" else region.pfn_seed_align
         if seed:
