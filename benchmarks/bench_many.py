@@ -110,8 +110,8 @@ def main() -> int:
                     help="no 16 MiB sector namespaces: every namespace enables on 6.1")
     ap.add_argument("--profile", action="store_true", help="always print the cProfile")
     ap.add_argument("--wall", action="store_true", help="wall-clock instead of CPU time")
-    ap.add_argument("--profile-count", type=int, default=2000,
-                    help="namespaces in the profiled run (default 2000; the 10k run under the profiler is slow)")
+    ap.add_argument("--profile-count", type=int, default=10_000,
+                    help="namespaces in the profiled run (default: all of --count)")
     a = ap.parse_args()
     kind = _common.use_wall_clock(a.wall)
     text = generate(a.count, failures=not a.no_failures)
@@ -159,30 +159,38 @@ def main() -> int:
         # breakdown
         plat = load_platform(path)
         res = compute_layout(plat)
+        leg = res.legacy
         print(f"result on {res.kernel}: {res.summary.enabled} enabled, {res.summary.failed} failed, "
-              f"{res.summary.refused} refused; on {res.summary.legacy_kernel}: {res.legacy.summary.enabled} "
-              f"enabled, {res.legacy.summary.failed} failed")
+              f"{res.summary.refused} refused"
+              + (f"; on {leg.kernel}: {leg.summary.enabled} enabled, {leg.summary.failed} failed" if leg else ""))
         tl, _ = timed(lambda: load_platform(path), a.repeat)
+        tc, _ = timed(lambda: compute_layout(plat), a.repeat)
+        tc0, _ = timed(lambda: compute_layout(plat, legacy=None), a.repeat)
+        try:
+            from pmemplan.render.json_out import to_jsonable
+        except ImportError:
+            to_jsonable = None
         tj, _ = timed(lambda: render_json(res), a.repeat)
         print("breakdown of (b):")
-        print(f"  load_platform                  {tl:8.3f} s")
+        print(f"  load_platform                          {tl:8.3f} s")
+        print(f"  compute_layout (kernel + legacy 5.2)   {tc:8.3f} s")
+        print(f"  compute_layout(legacy=None)            {tc0:8.3f} s")
         verify = "verify" in inspect.signature(run_engine).parameters
-        for k in (plat.kernel, "5.2"):
-            kv = KernelVersion.parse(k)
-            t, n = timed(lambda: run_engine(plat, kv), a.repeat)
-            line = f"  run_engine({k:>4})               {t:8.3f} s"
-            if verify:
-                t2, _ = timed(lambda: run_engine(plat, kv, verify=False), a.repeat)
-                line += f"   (verify=False: {t2:.3f} s; fix verification {t - t2:.3f} s)"
-            print(line)
-        print(f"  render_json                    {tj:8.3f} s ({len(render_json(res)) / 1e6:.1f} MB)")
+        kv = KernelVersion.parse(plat.kernel)
+        if verify:
+            tv, _ = timed(lambda: run_engine(plat, kv, verify=False), a.repeat)
+            print(f"    of which run_engine({plat.kernel}, verify=False) {tv:8.3f} s")
+        line = f"  render_json                            {tj:8.3f} s ({len(render_json(res)) / 1e6:.1f} MB)"
+        if to_jsonable is not None:
+            td, _ = timed(lambda: to_jsonable(res), a.repeat)
+            line += f"; to_dict() alone {td:.3f} s"
+        print(line)
         if a.profile or r1 > TARGET or r2 > TARGET:
-            small = generate(min(a.count, a.profile_count), failures=not a.no_failures)
+            n = min(a.count, a.profile_count)
+            small = text if n == a.count else generate(n, failures=not a.no_failures)
             from pmemplan.loader import load_platform_text
             profile(lambda: render_json(compute_layout(load_platform_text(small, "profile.yaml"))),
-                    f"pipeline (b) at {min(a.count, a.profile_count)} namespaces")
-            profile(lambda: render_json(compute_layout(load_platform_text(small, "profile.yaml"), legacy=None)),
-                    f"pipeline (b') at {min(a.count, a.profile_count)} namespaces")
+                    f"pipeline (b) at {n} namespaces")
     finally:
         os.unlink(path)
     return 0

@@ -55,6 +55,41 @@ main(sys.argv[1:])
 """
 
 
+# Steps of (b) timed inside one fresh interpreter (process CPU time, ms), in import order.
+_STEPS = r"""
+import sys, time
+c = time.process_time
+out = []
+t = c(); import pydantic, yaml, click; out.append(("import pydantic, yaml, click  (= (a) minus interpreter start)", c() - t))
+t = c(); from pydantic import BaseModel; out.append(("from pydantic import BaseModel  ('import pydantic' is lazy)", c() - t))
+t = c(); import pmemplan.platform; out.append(("import pmemplan.platform  (model classes: pydantic schema build)", c() - t))
+t = c(); import pmemplan.loader, pmemplan.cli; out.append(("import pmemplan.loader, pmemplan.cli", c() - t))
+t = c(); import pmemplan.engine, pmemplan.render.json_out; out.append(("import pmemplan.engine, pmemplan.render.json_out", c() - t))
+from pmemplan.loader import load_platform
+from pmemplan.engine import compute_layout
+from pmemplan.render.json_out import render_json
+t = c(); p = load_platform(sys.argv[1]); out.append(("load_platform(CONFIG)", c() - t))
+t = c(); r = compute_layout(p); out.append(("compute_layout", c() - t))
+t = c(); render_json(r); out.append(("render_json", c() - t))
+for k, v in out:
+    print("%s\t%.3f" % (k, v * 1e3))
+"""
+
+
+def steps(py: str, cfg: str, env, runs: int = 7) -> list:
+    best: dict = {}
+    order: list = []
+    for _ in range(runs):
+        p = subprocess.run([py, "-c", _STEPS, cfg], cwd=_common.ROOT, env=env, capture_output=True,
+                           text=True, check=True)
+        for line in p.stdout.splitlines():
+            k, v = line.rsplit("\t", 1)
+            if k not in best:
+                order.append(k)
+            best[k] = min(best.get(k, float("inf")), float(v))
+    return [(k, best[k]) for k in order]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
@@ -99,6 +134,9 @@ def main() -> int:
     print(f"rich on the JSON path: -X importtime lists {len(rich_lines)} rich modules; sys.modules at exit: "
           f"{line.split('=', 1)[1].strip()}")
     if a.importtime or ratio > TARGET or cratio > TARGET:
+        print("where (b) spends its time after the interpreter is up (CPU ms, best of 7 fresh processes):")
+        for k, v in steps(py, cfg, env):
+            print(f"  {v:7.1f} ms  {k}")
         rows = []
         for ln in p.stderr.splitlines():
             if not ln.startswith("import time:") or "self [us]" in ln:

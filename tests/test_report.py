@@ -12,6 +12,7 @@ from pmemplan.engine import compute_layout
 from pmemplan.engine.suggest import apply_fix
 from pmemplan.loader import load_platform
 from pmemplan.render.text import color_system, era_words, render_text
+from pmemplan.sizes import short_size
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
@@ -34,9 +35,21 @@ def test_every_config_renders_four_ways(cfg, tmp_path):
     assert "<html" in html.read_text().lower()
     p = load_platform(cfg)
     result = compute_layout(p)
-    for n in result.namespaces:        # every namespace, with its status, is in the words
-        assert n.name in plain.output
-    assert f"Linux {result.kernel}" in plain.output
+    out = plain.output
+    assert f"Linux {result.kernel}" in out
+    for g in result.regions:           # regions with their hex range
+        assert f"{g.start:#x}" in out and f"{g.start + g.size - 1:#x}" in out and g.name in out
+    for n in result.namespaces:        # every namespace: address, sizes, status, message, fixes
+        row = next(line for line in out.splitlines() if line.startswith(f"│ {n.name} "))
+        assert n.status in row
+        if n.start is not None:
+            assert f"{n.start:#x}" in out
+        usable = "-" if n.usable_size is None else short_size(n.usable_size).replace(" ", "")
+        assert f"{short_size(n.size).replace(' ', '')} → {usable}" in row
+        if n.error:
+            assert n.error.message in out
+            for f in n.fixes:
+                assert f"fix: {f.text}" in out
 
 
 def test_seed_report_content():
