@@ -176,7 +176,7 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
     _check_kernels(kernels, "")
     from .errors import InputError
     from .lint import Finding, LintOptions, failing, lint_platform, parse_rule_option
-    from .loader import load_platform, load_platform_text, locate_in
+    from .loader import locate_in
     rules = {}
     for text in rule_opts:
         try:

@@ -166,7 +166,7 @@ def _pre53(r: LayoutResult) -> bool:
 
 # -- rules: each yields (object name, level-or-None for default, message) for one kernel ----
 
-def _section_rules(r: LayoutResult, firmware: set, regions: Dict[str, List[str]]):
+def _section_rules(r: LayoutResult, firmware: set):
     pre = _pre53(r)
     ns_by = {n.name: n for n in r.namespaces}
     for sec in r.sections:
@@ -290,7 +290,7 @@ def lint_platform(platform: Platform, path: str, locate: Locate, lines: Sequence
     grouped: Dict[Tuple[str, str, str, str], List[str]] = {}
     order: List[Tuple[str, str, str, str]] = []
     for k, res in zip(kernels, results):
-        raw = list(_section_rules(res, firmware, {})) + list(_namespace_rules(res, opts, ram_total))
+        raw = list(_section_rules(res, firmware)) + list(_namespace_rules(res, opts, ram_total))
         for rule, name, level, message in raw:
             configured = levels.get(rule)
             if configured == "off":

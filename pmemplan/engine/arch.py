@@ -6,7 +6,7 @@ Named as the kernel names them: ``SECTION_SIZE_BITS``, ``PAGES_PER_SUBSECTION``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 from ..kversion import KernelVersion
 from ..sizes import SZ_16M, SZ_1G, SZ_2M, SZ_4K, SZ_128M

@@ -1,7 +1,6 @@
 """dax kmem: drivers/dax/kmem.c, onlining a devdax range as System RAM (kernel-model §7)."""
 from __future__ import annotations
 
-from typing import Optional
 
 from ..sizes import align_down, align_up
 from ..result import Kmem

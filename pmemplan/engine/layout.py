@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from ..kversion import KernelVersion, era
 from ..platform import Namespace, Platform, Region, ndctl_version
-from ..result import (ArchInfo, Kmem, LayoutResult, NamespaceError, NamespaceResult,
+from ..result import (ArchInfo, LayoutResult, NamespaceError, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
-from ..sizes import SZ_16M, align_down, align_up, format_size, short_size
+from ..sizes import SZ_16M, align_up, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
@@ -116,7 +116,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
             candidates[slot.ns.name] = candidate_fixes(p, slot.region, aligns[slot.region.name][0],
                                                        spaces[slot.region.name], slot.ns, slot.result)
     if verify and candidates:
-        verify_fixes(platform, kernel, run_engine, [s.result for s in slots], {}, candidates)
+        verify_fixes(platform, kernel, run_engine, [s.result for s in slots], candidates)
     else:
         for slot in slots:
             slot.result.fixes = candidates.get(slot.ns.name, [])

@@ -10,7 +10,7 @@ enables the namespace.
 from __future__ import annotations
 
 from math import gcd
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional
 
 from ..platform import Namespace, Platform, Region
 from ..result import Fix, NamespaceResult
@@ -35,10 +35,6 @@ def _sizes_around(size: int, step: int, floor: int, cap: Optional[int]) -> List[
     if cap is None or up <= cap:
         out.append(up)
     return out
-
-
-def _ns(name: str, **changes) -> dict:
-    return {f"namespace.{k}": v for k, v in changes.items()}
 
 
 def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
@@ -196,7 +192,7 @@ def apply_fix(platform: Platform, region_name: str, ns_name: str, fix: Fix) -> P
 
 
 def verify_fixes(platform: Platform, kernel, run: Callable, results: List[NamespaceResult],
-                 regions: dict, candidates: dict) -> None:
+                 candidates: dict) -> None:
     """Keep, for each refused/failed namespace, the candidate fixes that enable it."""
     checked = 0
     limit = min(MAX_VERIFIED, VERIFY_BUDGET // max(1, len(results)))
