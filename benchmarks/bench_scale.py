@@ -22,7 +22,7 @@ GiB, PiB = 1 << 30, 1 << 50
 
 
 def platform(region_size: int) -> Platform:
-    return Platform.model_validate({
+    return Platform.from_dict({
         "format": 1, "arch": "x86_64", "kernel": "6.1", "phys_bits": 52,
         "memory": [{"type": "system-ram", "start": "1M", "size": 0x7fedf000},
                    {"type": "system-ram", "start": "4G", "size": "60G"}],

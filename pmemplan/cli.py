@@ -1,6 +1,6 @@
 """The ``pmemplan`` command line: a thin layer over loader → engine → renderers.
 
-Heavy modules (rich, the engine, pydantic models) are imported inside the commands so
+Heavy modules (rich, the engine, the platform records) are imported inside the commands so
 ``pmemplan --help`` and the JSON path stay quick.
 """
 from __future__ import annotations
@@ -277,9 +277,6 @@ cli.add_command(_LazyCommand("explain", "pmemplan.commands.explain_cmd:explain_c
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    # The CLI uses no pydantic plugins; not scanning every installed distribution for
-    # them saves a good part of start-up (an explicit setting is respected).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         cli.main(args=argv, prog_name="pmemplan", standalone_mode=True)
     except BrokenPipeError:  # pragma: no cover - e.g. `pmemplan layout … | head`

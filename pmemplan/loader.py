@@ -18,11 +18,12 @@ import gc
 import os
 import re
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union, get_args, get_origin
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError
 
+from ._model import kind_at
 from .errors import InputError
 from .platform import Platform, check_platform
 
@@ -36,11 +37,39 @@ MAX_NODES = 2_000_000          # nodes after alias expansion
 MAX_ALIAS_NODES = 200_000
 _MAX_REPORTED = 1000           # errors looked at to find the first one in the file
 
-_Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-
 _T = "tag:yaml.org,2002:"
 _NULL, _INT, _FLOAT, _MERGE = _T + "null", _T + "int", _T + "float", _T + "merge"
-_CORE_TAGS = frozenset(_T + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge"))
+_STR, _SEQ, _MAP = _T + "str", _T + "seq", _T + "map"
+_PLAIN = "tag:pmemplan,2026:plain"                 # an untagged plain scalar: a string to us
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_CORE_TAGS = frozenset(_T + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "merge")) | {_PLAIN}
+
+
+class _PlainResolver:
+    """Implicit tags without YAML 1.1's guesses: every value is a string to pmemplan
+    (sizes, versions and booleans are read by the validator), so plain scalars are only
+    told apart as null, the merge key, or plain text (``_PLAIN``).  PyYAML's resolver
+    runs a regex or two per scalar, a third of the composing time of a big file."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                if value in _NULLS:
+                    return _NULL
+                return _MERGE if value == "<<" else _PLAIN
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+_Base: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_Loader: Any = type("_Loader", (_PlainResolver, _Base), {})
+
+
+def _yaml11_tag(node: Any) -> str:
+    """The tag YAML 1.1 (yaml.safe_load) gives a plain scalar: for messages about numbers."""
+    if node.tag != _PLAIN:
+        return node.tag
+    return yaml.resolver.Resolver().resolve(yaml.ScalarNode, node.value, (True, False))
 _OCTAL_RE = re.compile(r"[-+]?0[0-7_]+")          # what YAML 1.1 reads as an octal int
 # Characters YAML does not allow in a stream (YAML 1.1 "printable" complement).
 _BAD_CHAR_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -106,7 +135,7 @@ def _load(text: Union[str, bytes], name: str) -> Tuple[Platform, Any]:
         _check_quoted_versions(root, name)
         data = _Builder(name, root).build(root)
         try:
-            platform = Platform.model_validate(data)
+            platform = Platform.from_dict(data)
         except ValidationError as e:
             raise _validation_error(e, root, name) from None
         problems = check_platform(platform)
@@ -410,7 +439,7 @@ class _Builder:
             if tag == _NULL:
                 return None
             v = node.value
-            if tag == _INT and not node.style and _OCTAL_RE.fullmatch(v):
+            if (tag == _PLAIN or tag == _INT and not node.style) and _OCTAL_RE.fullmatch(v):
                 raise self.fail(_octal_msg(v), node)
             return v
         key = id(node)
@@ -467,7 +496,7 @@ def _yaml_number(node: Any) -> str:
         return "a number"
     c = yaml.constructor.SafeConstructor()
     try:
-        n = c.construct_yaml_int(node) if node.tag == _INT else c.construct_yaml_float(node)
+        n = c.construct_yaml_int(node) if _yaml11_tag(node) == _INT else c.construct_yaml_float(node)
     except Exception:  # noqa: BLE001 - only for a message
         return "a number"
     return f"the number {n!r}"
@@ -476,7 +505,7 @@ def _yaml_number(node: Any) -> str:
 def _check_quoted_versions(root: Any, name: str) -> None:
     """Version strings written as plain YAML numbers: ``kernel: 5.10`` is 5.1 to YAML."""
     def check(node: Any, label: str, key: Optional[str]) -> None:
-        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag in (_INT, _FLOAT):
+        if isinstance(node, yaml.ScalarNode) and not node.style and _yaml11_tag(node) in (_INT, _FLOAT):
             v = _clip(node.value)
             fix = f'{key}: "{v}"' if key else f'"{v}"'
             raise InputError(f"{label}: {v} reads as {_yaml_number(node)} in YAML; quote it: {fix}",
@@ -603,41 +632,6 @@ def _with_loc(loc: Sequence[Any], msg: str) -> str:
 
 # ----------------------------------------------------------------------------- pydantic errors
 
-def _strip(tp: Any) -> Any:
-    while True:
-        origin = get_origin(tp)
-        args = get_args(tp)
-        if origin is Union:
-            rest = [a for a in args if a is not type(None)]
-            if len(rest) != 1:
-                return tp
-            tp = rest[0]
-        elif args and getattr(tp, "__metadata__", None) is not None:   # Annotated
-            tp = args[0]
-        else:
-            return tp
-
-
-def _type_at(loc: Sequence[Any]) -> Any:
-    """The annotation of the value at ``loc`` (a model class, Literal[...], ...)."""
-    tp: Any = Platform
-    for part in loc:
-        tp = _strip(tp)
-        origin = get_origin(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(str(part))
-            if field is None:
-                return None
-            tp = field.annotation
-        elif origin in (list, List) and isinstance(part, int):
-            tp = get_args(tp)[0]
-        elif origin in (dict, Dict):
-            tp = get_args(tp)[1]
-        else:
-            return None
-    return _strip(tp)
-
-
 def _clip(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
@@ -664,8 +658,8 @@ def _pydantic_message(err: Dict[str, Any], loc: Loc) -> str:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        model = _type_at(loc[:-1])
-        fields = list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+        record, _ = kind_at(Platform, loc[:-1])
+        fields = list(record._fields) if record is not None else []
         import difflib
         close = difflib.get_close_matches(key, fields, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else (f" (known keys: {', '.join(fields)})" if fields else "")
@@ -673,8 +667,8 @@ def _pydantic_message(err: Dict[str, Any], loc: Loc) -> str:
     if kind == "literal_error":
         if loc == ("format",):
             return f"format: {_show(value)} is not a format this pmemplan reads; write format: 1"
-        tp = _type_at(loc)
-        allowed = get_args(tp) if get_origin(tp) is Literal else ()
+        _, k = kind_at(Platform, loc)
+        allowed = k.choices if k is not None else ()
         choices = ", ".join(map(str, allowed)) if allowed else ctx.get("expected", "?")
         return _with_loc(loc, f"{_show(value)} is not one of {choices}")
     if kind in ("string_type", "str_type"):

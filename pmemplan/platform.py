@@ -9,12 +9,9 @@ returns the location path of the offending value so the loader can name its line
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
-from typing_extensions import Annotated
-from pydantic import BeforeValidator
-
+from ._model import BOOL, STR, Record, checked, choice, dict_of, field, integer, list_of, one, size_kind
 from .errors import ValueParseError
 from .kversion import KernelVersion
 from .sizes import is_pow2, parse_size_unit
@@ -37,7 +34,7 @@ _IOMEM_NAMES = {"system-ram": "System RAM", "reserved": "Reserved", "soft-reserv
                 "acpi": "ACPI Tables", "pci": "PCI Bus", "other": "Other"}
 
 
-def _to_size(v: Any) -> Any:
+def _to_size(v: Any) -> int:
     if isinstance(v, bool):
         raise ValueParseError("expected a size, not a boolean")
     if isinstance(v, int):
@@ -45,34 +42,56 @@ def _to_size(v: Any) -> Any:
             raise ValueParseError(f"{v} is negative; sizes and addresses are >= 0")
         return v
     if isinstance(v, str):
-        try:
-            return parse_size_unit(v)[0]
-        except ValueParseError as e:
-            raise ValueError(str(e)) from None
-    raise ValueError(f"expected a size (integer, 0x-hex or K/M/G/T suffix), got {type(v).__name__}")
-
-
-Size = Annotated[int, BeforeValidator(_to_size), Field(json_schema_extra={"x-size": True})]
+        return parse_size_unit(v)[0]
+    raise ValueParseError(f"expected a size (integer, 0x-hex or K/M/G/T suffix), got {type(v).__name__}")
 
 
 def _to_format(v: Any) -> Any:
-    # The loader hands every scalar over as a string; Literal[1] does not coerce "1".
+    # The loader hands every scalar over as a string; a Literal does not coerce "1".
     if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() and len(v.strip()) < 10:
         return int(v)
     return v
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=False,
-                              str_strip_whitespace=True)
+def _kernel(v: str) -> str:
+    KernelVersion.parse(v)
+    return v
 
 
-class MemoryRange(_Strict):
+def _kernels(v: Optional[List[str]]) -> Optional[List[str]]:
+    for t in v or ():
+        KernelVersion.parse(t)
+    return v
+
+
+def _ndctl(v: str) -> str:
+    ndctl_version(v)
+    return v
+
+
+SIZE = size_kind(_to_size)
+_MODE = choice(*MODES)
+_MAP = choice("dev", "mem")
+
+
+def _size_unit_of(v: Any) -> str:
+    """The binary suffix a size string was written with ("1040M" -> "M"), else ""."""
+    if not isinstance(v, str):
+        return ""
+    t = v.rstrip().upper()
+    if t.endswith("IB"):
+        t = t[:-2]
+    elif t.endswith("B") and not t.startswith("0X"):
+        t = t[:-1]
+    return t[-1] if t[-1:] in ("K", "M", "G", "T", "P", "E") else ""
+
+
+class MemoryRange(Record):
     """A non-pmem range of the firmware map, as /proc/iomem's top level shows it."""
-    type: Literal["system-ram", "reserved", "soft-reserved", "acpi", "pci", "other"]
-    start: Size
-    size: Size
-    name: Optional[str] = None
+    type: str = field(choice(*MEMORY_TYPES))
+    start: int = field(SIZE)
+    size: int = field(SIZE)
+    name: Optional[str] = field(STR, None)
 
     @property
     def end(self) -> int:
@@ -85,7 +104,7 @@ class MemoryRange(_Strict):
         return _IOMEM_NAMES[self.type]
 
 
-class Previous(_Strict):
+class Previous(Record):
     """What a namespace is before this reconfiguration (``ndctl create-namespace -e``).
 
     ndctl picks the default align from it: the same mode keeps the existing pfn/dax
@@ -93,44 +112,30 @@ class Previous(_Strict):
     Default: a label-less namespace starts raw (e820: legacy memory mode); a namespace
     in a labelled region is new.
     """
-    mode: Literal["fsdax", "devdax", "sector", "raw"]
-    map: Optional[Literal["dev", "mem"]] = None
-    align: Optional[Size] = None
+    mode: str = field(_MODE)
+    map: Optional[str] = field(_MAP, None)
+    align: Optional[int] = field(SIZE, None)
 
 
-class Namespace(_Strict):
-    name: str
-    size: Optional[Size] = None
-    offset: Optional[Size] = None
-    mode: Literal["fsdax", "devdax", "sector", "raw"] = "fsdax"
-    map: Optional[Literal["dev", "mem"]] = None
-    align: Optional[Size] = None
-    sector_size: Optional[int] = None
-    force: Optional[bool] = None
-    system_ram: bool = False
-    was: Optional[Previous] = None
-    exists: bool = False      # already on the machine as described: no ndctl command, so
-                              # ndctl's create-time checks do not apply (import sets it)
+class Namespace(Record):
+    name: str = field(STR)
+    size: Optional[int] = field(SIZE, None)
+    offset: Optional[int] = field(SIZE, None)
+    mode: str = field(_MODE, "fsdax")
+    map: Optional[str] = field(_MAP, None)
+    align: Optional[int] = field(SIZE, None)
+    sector_size: Optional[int] = field(integer(), None)
+    force: Optional[bool] = field(BOOL, None)
+    system_ram: bool = field(BOOL, False)
+    was: Optional[Previous] = field(one(Previous), None)
+    # already on the machine as described: no ndctl command, so ndctl's create-time
+    # checks do not apply (import sets it)
+    exists: bool = field(BOOL, False)
 
-    _size_unit: str = PrivateAttr(default="")
+    _size_unit: str
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _remember_unit(cls, data: Any, handler):
-        unit = ""
-        if isinstance(data, dict):
-            v = data.get("size")
-            if isinstance(v, str):
-                t = v.rstrip().upper()
-                if t.endswith("IB"):
-                    t = t[:-2]
-                elif t.endswith("B") and not t.startswith("0X"):
-                    t = t[:-1]
-                if t[-1:] in ("K", "M", "G", "T", "P", "E"):
-                    unit = t[-1]
-        obj = handler(data)
-        obj._size_unit = unit
-        return obj
+    def _adopted(self, raw: Any) -> None:
+        self._size_unit = _size_unit_of(raw.get("size")) if isinstance(raw, dict) else ""
 
     @property
     def size_unit(self) -> str:
@@ -149,21 +154,21 @@ class Namespace(_Strict):
         return None
 
 
-class Region(_Strict):
-    name: str
-    provider: Literal["nfit", "e820", "of_pmem", "virtio", "cxl"] = "nfit"
-    start: Size
-    size: Size
-    labels: Optional[bool] = None
-    label_version: Optional[Literal["1.1", "1.2", "uninitialised"]] = None
-    interleave_ways: int = Field(default=1, ge=1, le=64)
-    align: Optional[Size] = None
-    numa_node: Optional[int] = None
+class Region(Record):
+    name: str = field(STR)
+    provider: str = field(choice(*PROVIDERS), "nfit")
+    start: int = field(SIZE)
+    size: int = field(SIZE)
+    labels: Optional[bool] = field(BOOL, None)
+    label_version: Optional[str] = field(choice(*LABEL_VERSIONS), None)
+    interleave_ways: int = field(integer(ge=1, le=64), 1)
+    align: Optional[int] = field(SIZE, None)
+    numa_node: Optional[int] = field(integer(), None)
     # the align left on the region's pfn / dax seed device by an earlier ndctl attempt that
     # failed (ndctl takes a new fsdax / devdax namespace's default align from the seed)
-    pfn_seed_align: Optional[Size] = None
-    dax_seed_align: Optional[Size] = None
-    namespaces: List[Namespace] = Field(default_factory=list)
+    pfn_seed_align: Optional[int] = field(SIZE, None)
+    dax_seed_align: Optional[int] = field(SIZE, None)
+    namespaces: List[Namespace] = field(list_of(Namespace), factory=list)
 
     @property
     def end(self) -> int:
@@ -182,45 +187,26 @@ class Region(_Strict):
         return self.provider not in LABELLESS_PROVIDERS
 
 
-class LintSettings(_Strict):
-    rules: Dict[str, Literal["off", "info", "warning", "error"]] = Field(default_factory=dict)
+class LintSettings(Record):
+    rules: Dict[str, str] = field(dict_of(choice("off", "info", "warning", "error")), factory=dict)
 
 
-class Platform(_Strict):
-    format: Annotated[Literal[1], BeforeValidator(_to_format)]
-    name: str = "platform"
-    arch: Literal["x86_64", "arm64", "ppc64le", "riscv64"] = "x86_64"
-    kernel: str
-    targets: Optional[List[str]] = None
-    page_size: Optional[Size] = None
-    mmu: Optional[Literal["hash", "radix"]] = None
-    phys_bits: Optional[int] = Field(default=None, ge=32, le=64)
-    memory_block_size: Optional[Size] = None
-    bare_metal: bool = False
-    thp: bool = True
-    ndctl: str = "76.1"
-    memory: List[MemoryRange] = Field(default_factory=list)
-    regions: List[Region] = Field(default_factory=list)
-    lint: Optional[LintSettings] = None
-
-    @field_validator("kernel")
-    @classmethod
-    def _kernel(cls, v: str) -> str:
-        KernelVersion.parse(v)
-        return v
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, v):
-        for t in v or ():
-            KernelVersion.parse(t)
-        return v
-
-    @field_validator("ndctl")
-    @classmethod
-    def _ndctl(cls, v: str) -> str:
-        ndctl_version(v)
-        return v
+class Platform(Record):
+    format: int = field(choice(1, before=_to_format))
+    name: str = field(STR, "platform")
+    arch: str = field(choice(*ARCHES), "x86_64")
+    kernel: str = field(checked(STR, _kernel))
+    targets: Optional[List[str]] = field(checked(list_of(STR), _kernels), None)
+    page_size: Optional[int] = field(SIZE, None)
+    mmu: Optional[str] = field(choice("hash", "radix"), None)
+    phys_bits: Optional[int] = field(integer(ge=32, le=64), None)
+    memory_block_size: Optional[int] = field(SIZE, None)
+    bare_metal: bool = field(BOOL, False)
+    thp: bool = field(BOOL, True)
+    ndctl: str = field(checked(STR, _ndctl), "76.1")
+    memory: List[MemoryRange] = field(list_of(MemoryRange), factory=list)
+    regions: List[Region] = field(list_of(Region), factory=list)
+    lint: Optional[LintSettings] = field(one(LintSettings), None)
 
     @property
     def kernel_version(self) -> KernelVersion:

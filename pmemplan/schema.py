@@ -1,9 +1,9 @@
 """JSON Schema of the platform file, format 1 (``pmemplan schema`` prints it).
 
-Built from the pydantic models so it cannot drift from what the loader accepts, then
-post-processed: ``Size`` fields (marked ``"x-size": true`` in platform.py) take an
-integer or a size string, version strings get their syntax, and the main keys get the
-titles and descriptions an editor shows.  The schema describes the YAML as a standard
+Built from the same field declarations the loader validates with (platform.py), so it
+cannot drift from what the loader accepts: ``Size`` fields take an integer or a size
+string, version strings get their syntax, and the main keys get the titles and
+descriptions an editor shows.  The schema describes the YAML as a standard
 YAML loader (``yaml.safe_load``) reads it; the loader itself is stricter about YAML 1.1
 numbers (``kernel: 5.10``, ``size: 010``).
 """
@@ -86,6 +86,10 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
         "align": ("Region align", "regionX/align: a power of two >= 4K."),
         "numa_node": ("NUMA node", "NUMA node of the region."),
         "namespaces": ("Namespaces", "The namespaces to create in the region, in order."),
+        "pfn_seed_align": ("pfn seed align", "The align an earlier, failed ndctl attempt left on the "
+                           "region's pfn seed device (ndctl takes a new fsdax namespace's default align "
+                           "from it)."),
+        "dax_seed_align": ("dax seed align", "The same for the region's dax seed device (devdax)."),
     },
     "Namespace": {
         "": ("Namespace", "A namespace to create (ndctl create-namespace)."),
@@ -100,6 +104,10 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
         "sector_size": ("Sector size", "ndctl -l, sector mode only: 512, 520, 528, 4096, 4104, 4160 or 4224."),
         "force": ("Force", "ndctl -f: reconfigure an active namespace."),
         "system_ram": ("System RAM", "devdax only: hand the namespace to the kernel as system RAM (kmem)."),
+        "was": ("Previous configuration", "What the namespace is before this reconfiguration "
+                "(ndctl create-namespace -e); ndctl's default align depends on it."),
+        "exists": ("Exists", "The namespace is already on the machine as described (no ndctl command: "
+                   "ndctl's create-time checks do not apply)."),
     },
     "LintSettings": {
         "": ("Lint settings", None),
@@ -110,9 +118,8 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
 
 def platform_json_schema() -> Dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a format-1 platform file."""
-    schema = copy.deepcopy(Platform.model_json_schema())
-    schema = _replace_sizes(schema)
-    defs = schema.setdefault("$defs", {})
+    defs = Platform.json_schema_defs()
+    schema = {"$defs": defs, **defs.pop("Platform")}
     defs["Size"] = copy.deepcopy(_SIZE_DEF)
     _describe(schema, "Platform")
     for name, model in defs.items():
@@ -127,19 +134,6 @@ def platform_json_schema() -> Dict[str, Any]:
             branch["items"] = {"type": "string", "pattern": KERNEL_PATTERN}
     schema.update(_ROOT_TEXT)
     return {"$schema": SCHEMA_DIALECT, **schema}
-
-
-def _replace_sizes(node: Any) -> Any:
-    """Every {"type": "integer", "x-size": true, ...} -> a $ref to the Size definition."""
-    if isinstance(node, list):
-        return [_replace_sizes(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    if node.get("x-size"):
-        out = {k: v for k, v in node.items() if k not in ("x-size", "type", "minimum")}
-        out["$ref"] = "#/$defs/Size"
-        return out
-    return {k: _replace_sizes(v) for k, v in node.items()}
 
 
 def _describe(model: Dict[str, Any], name: str) -> None:

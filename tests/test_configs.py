@@ -5,6 +5,7 @@ kernel-observations rules), with the arithmetic next to it; none is copied from 
 engine.  Notation as in kernel-model.md: K/M/G binary, ALIGN = round up,
 ALIGN_DOWN = round down, n0 = provisional page count, A = layout alignment.
 """
+import copy
 import json
 import os
 import subprocess
@@ -374,7 +375,7 @@ def test_optane_case06_whole_region_fsdax_capacity():
     # 64*n0 = 15.75G - 128 = 16911433600; +8K = 16911441792; ALIGN 2M: 16128M is
     # 16911433728 < it -> 16130M = 16913530880 (region - namespace in case 06)
     # usable = 1008G - 16130M = 1016062M = 1065418227712
-    p = platform(OPT).model_copy(deep=True)
+    p = copy.deepcopy(platform(OPT))
     p.regions[0].namespaces = [Namespace(name="namespace1.0", size=1008 * G, mode="fsdax", map="dev")]
     p.regions[1].namespaces = []
     r = compute_layout(p, legacy=None)
@@ -510,7 +511,7 @@ def test_ppc64_hash_legacy_52_info_block():
 
 
 def test_ppc64_radix_accepts_same_start():
-    p = platform(PPC).model_copy(update={"mmu": "radix"})
+    p = platform(PPC).replace(mmu="radix")
     r = compute_layout(p, legacy=None)
     assert r.arch_info.compat_align == 2 * M
     # radix PMD 2M; 0x180200000 % 2M == 0 -> align 2M; A = 2M

@@ -120,7 +120,7 @@ def platforms(draw) -> Dict[str, Any]:
 
 
 def _build(d: Dict[str, Any]) -> Platform:
-    p = Platform.model_validate(d)
+    p = Platform.from_dict(d)
     assume(check_platform(p) == [])
     return p
 
@@ -186,7 +186,7 @@ def test_prop_no_byte_both_usable_and_lost(d):
     assert res.legacy is not None
     _check_result(res.legacy, plat)
     # deterministic: a second run from scratch gives the same JSON contract
-    again = compute_layout(Platform.model_validate(d), legacy="5.2")
+    again = compute_layout(Platform.from_dict(d), legacy="5.2")
     assert again.to_dict() == res.to_dict()
     assert again.legacy.to_dict() == res.legacy.to_dict()
 
@@ -208,7 +208,7 @@ def test_prop_every_kernel_same_placement_inputs(d, kernel):
 def _big_platform(region_size: int, kernel: str = "6.1") -> Platform:
     """x86_64 with 5-level paging; one label-less NFIT region at 1 TiB, one fsdax namespace
     spanning it; the same boot RAM whatever the region size."""
-    return Platform.model_validate({
+    return Platform.from_dict({
         "format": 1, "arch": "x86_64", "kernel": kernel, "phys_bits": 52,
         "memory": [{"type": "system-ram", "start": "1M", "size": 0x7fedf000},
                    {"type": "system-ram", "start": "4G", "size": "60G"}],
@@ -301,7 +301,7 @@ def _count_python_calls(fn) -> int:
 
 def _packed_platform(n: int) -> Platform:
     """One labelled region packed with ``n`` 32 MiB fsdax namespaces (all enable on 6.1)."""
-    return Platform.model_validate({
+    return Platform.from_dict({
         "format": 1, "kernel": "6.1",
         "memory": [{"type": "system-ram", "start": "1M", "size": "2047M"}],
         "regions": [{"name": "region0", "start": "64G", "size": n * 32 * MiB,

@@ -18,6 +18,10 @@ from pmemplan.platform import Platform
 from pmemplan.sizes import (align_down, align_up, format_size, human_size, in_unit, is_pow2, parse_size,
                             parse_size_unit, short_size)
 
+# what the loader uses where PyYAML has no C extension
+PURE_LOADER = type("PureLoader", (loader._PlainResolver, yaml.SafeLoader), {})
+
+
 KERNEL_CASES = sorted(str(p) for p in (shared_dir() / "kernel-cases").glob("*/platform.yaml"))
 
 # Line numbers below refer to this text.
@@ -98,6 +102,13 @@ def test_values_stay_strings_not_yaml11_numbers():
     assert p.ndctl == "81"
     p = load_platform(edit("name: test", "name: 0x10"), name="p.yaml")
     assert p.name == "0x10"
+
+
+def test_yaml11_look_alikes_are_plain_strings():
+    # YAML 1.1 would make these a date, a float and a bool; to pmemplan they are names
+    for value in ("2024-01-01", "1e3", "on", ".inf", "=", "0b101"):
+        p = load_platform(edit("name: test", f"name: {value}"), name="p.yaml")
+        assert p.name == value
 
 
 def test_bool_and_int_spellings():
@@ -458,7 +469,7 @@ def test_aliases_within_reason_are_fine():
 ], ids=["enum", "kernel-float", "octal", "deep", "laughs", "two-docs"])
 def test_pure_python_fallback_same_errors(monkeypatch, text, line, col):
     c = error(text)
-    monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    monkeypatch.setattr(loader, "_Loader", PURE_LOADER)
     py = error(text)
     assert (py.message, py.line) == (c.message, c.line) and py.line == line
     if col is not None:
@@ -466,7 +477,7 @@ def test_pure_python_fallback_same_errors(monkeypatch, text, line, col):
 
 
 def test_pure_python_fallback_loads(monkeypatch):
-    monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    monkeypatch.setattr(loader, "_Loader", PURE_LOADER)
     assert load_platform(BASE, name="p.yaml") == load_platform_text(BASE, "p.yaml")
 
 

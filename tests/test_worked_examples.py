@@ -29,7 +29,7 @@ def no_ram(lo: int, hi: int) -> int:
 
 
 def platform(d: dict) -> Platform:
-    p = Platform.model_validate(d)
+    p = Platform.from_dict(d)
     assert check_platform(p) == [], check_platform(p)
     return p
 

@@ -182,13 +182,10 @@ def apply_fix(platform: Platform, region_name: str, ns_name: str, fix: Fix) -> P
     regions = []
     for r in platform.regions:
         if r.name == region_name:
-            nss = [ns.model_copy(update=ns_changes) if ns.name == ns_name else ns for ns in r.namespaces]
-            for ns_new, ns_old in zip(nss, r.namespaces):
-                if ns_new is not ns_old:
-                    ns_new._size_unit = ns_old._size_unit
-            r = r.model_copy(update=dict(region_changes, namespaces=nss))
+            nss = [ns.replace(**ns_changes) if ns.name == ns_name else ns for ns in r.namespaces]
+            r = r.replace(**region_changes, namespaces=nss)
         regions.append(r)
-    return platform.model_copy(update={"regions": regions})
+    return platform.replace(regions=regions)
 
 
 def verify_fixes(platform: Platform, kernel, run: Callable, results: List[NamespaceResult],
