@@ -12,7 +12,7 @@ LOST_KEYS = ("info_block", "memmap", "alignment", "start_pad", "end_trunc", "btt
 
 
 def empty_lost() -> Dict[str, int]:
-    return {k: 0 for k in LOST_KEYS}
+    return dict.fromkeys(LOST_KEYS, 0)
 
 
 @dataclass

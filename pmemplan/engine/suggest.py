@@ -19,7 +19,8 @@ from .arch import ArchProfile
 from .region_devs import RegionSpace
 
 MAX_VERIFIED = 32        # namespaces whose fixes are checked by re-running the engine
-VERIFY_BUDGET = 4000     # … and at most this many namespace-runs in all (keeps cost linear)
+VERIFY_BUDGET = 4000     # … spending at most this many namespace-runs in all: a re-run of
+                         # the whole platform costs one per namespace (keeps cost linear)
 
 
 def _lcm(a: int, b: int) -> int:
@@ -191,21 +192,22 @@ def apply_fix(platform: Platform, region_name: str, ns_name: str, fix: Fix) -> P
 def verify_fixes(platform: Platform, kernel, run: Callable, results: List[NamespaceResult],
                  candidates: dict) -> None:
     """Keep, for each refused/failed namespace, the candidate fixes that enable it."""
-    checked = 0
-    limit = min(MAX_VERIFIED, VERIFY_BUDGET // max(1, len(results)))
+    checked = spent = 0
     for res in results:
         cands = _dedupe(candidates.get(res.name) or [])
         if res.status == "enabled" or not cands:
             continue
-        if checked >= limit:
+        cost = len(cands) * len(results)
+        if checked >= MAX_VERIFIED or spent + cost > VERIFY_BUDGET:
             res.fixes = [Fix(f.text + " (not verified)", f.changes) for f in cands]
             continue
         checked += 1
+        spent += cost
         good: List[Fix] = []
         for f in cands:
             try:
                 q = apply_fix(platform, res.region, res.name, f)
-                again = run(q, kernel, verify=False)
+                again = run(q, kernel, verify=False, sections=False, fixes=False)
             except Exception:  # a candidate that makes the platform invalid is dropped
                 continue
             if again.namespace(res.name).status == "enabled":
