@@ -241,7 +241,7 @@ class Record:
     @classmethod
     def core_schema(cls) -> Dict[str, Any]:
         return cs.typed_dict_schema({n: f.core() for n, f in cls._fields.items()},
-                                    cls_name=cls.__name__, extra_behavior="forbid")
+                                    extra_behavior="forbid")
 
     @classmethod
     def validator(cls) -> SchemaValidator:
