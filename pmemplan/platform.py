@@ -115,6 +115,8 @@ class Previous(Record):
     mode: str = field(_MODE)
     map: Optional[str] = field(_MAP, None)
     align: Optional[int] = field(SIZE, None)
+    # enabled (bound to its driver) before the command: ndctl then needs -f to reconfigure
+    enabled: bool = field(BOOL, True)
 
 
 class Namespace(Record):

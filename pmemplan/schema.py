@@ -109,6 +109,14 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
         "exists": ("Exists", "The namespace is already on the machine as described (no ndctl command: "
                    "ndctl's create-time checks do not apply)."),
     },
+    "Previous": {
+        "": ("Previous configuration", None),
+        "mode": ("Mode", "The namespace's mode before the command."),
+        "map": ("Memmap location", "Its memmap location (fsdax/devdax)."),
+        "align": ("Align", "Its pfn/dax align; ndctl keeps it when the mode stays the same."),
+        "enabled": ("Enabled", "Whether it is enabled (active) before the command: ndctl then needs "
+                    "-f (force) to reconfigure it. Default true."),
+    },
     "LintSettings": {
         "": ("Lint settings", None),
         "rules": ("Rules", "Rule name -> off, info, warning or error."),

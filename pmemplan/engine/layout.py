@@ -173,6 +173,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if not s.ns.exists and (
                     _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
+                    or _refuse(s, _ndctl.namespace_prep_reconfig(r, s.ns))
                     or _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start))):
                 continue
             s.offset = 0
@@ -182,10 +183,15 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if s.ns.offset is None:
                 continue
+            busy = False     # refused, but the namespace stays where it is
             if not s.ns.exists:
                 if not _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None)):
-                    _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start + s.ns.offset))
-            if s.result.status == "enabled":
+                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(r, s.ns))
+                    if not busy:
+                        _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start + s.ns.offset))
+            if busy:
+                space.reserve(s.ns.offset, s.ns.offset + s.result.size)
+            elif s.result.status == "enabled":
                 s.offset = s.ns.offset
                 s.result.start = r.start + s.offset
                 space.reserve(s.offset, s.offset + s.result.size)
@@ -208,11 +214,15 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                             space.max_available_extent(), default_size=s.ns.size is None)):
                 continue
+            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(r, s.ns))
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
                 _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
                 continue
             start = r.start + off
+            if busy:   # the namespace keeps its place (and its old configuration)
+                space.reserve(off, off + size)
+                continue
             if not s.ns.exists and _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, start)):
                 continue
             s.offset = off

@@ -110,6 +110,16 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     return None
 
 
+def namespace_prep_reconfig(region: Region, ns: Namespace) -> Optional[KernelError]:
+    """``create-namespace -e`` of an enabled namespace needs ``-f``: ndctl's
+    namespace_prep_reconfig() refuses with -EBUSY after validating the options and
+    before setup_namespace() (observed on 6.1 with ndctl 76.1).  Only a namespace the
+    file says is being reconfigured (``was:``) is checked; label-less ones imply -f."""
+    if ns.was is None or ns.exists or not ns.was.enabled or ns.forced(region.labelled):
+        return None
+    return KernelError("EBUSY", f"{ns.name} is active, specify --force for re-configuration", "ndctl")
+
+
 def check_dax_align(ndctl: Tuple[int, int], region: Region, ns: Namespace, start: int) -> Optional[KernelError]:
     """setup_namespace() → check_dax_align() (ndctl v68, e47f490): a new fsdax/devdax
     namespace must start 16 MiB aligned unless ``-f``; label-less namespaces are always
