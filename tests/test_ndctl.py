@@ -68,3 +68,28 @@ def test_label_less_namespaces_imply_force():
         namespaces=[p.regions[0].namespaces[0].replace(force=False)])])
     r = compute_layout(q, legacy=None).namespace("namespace0.0")
     assert r.status == "refused" and r.error.errno == "EBUSY"
+
+
+def e820(start: int, size: int, **ns) -> Platform:
+    return Platform.from_dict({
+        "format": 1, "kernel": "6.1",
+        "memory": [{"type": "system-ram", "start": 0x100000, "size": 0x2ff00000}],
+        "regions": [{"name": "region0", "provider": "e820", "start": start, "size": size, "align": "4K",
+                     "namespaces": [{"name": "namespace0.0", "mode": "fsdax", "force": False, **ns}]}]})
+
+
+def test_label_less_boot_namespace_is_active():
+    # observed on 6.12.117 (random run r102_612, step 007): a memmap= namespace in its boot
+    # state, `ndctl create-namespace -e namespace1.0 -m fsdax` without -f -> EBUSY
+    r = compute_layout(e820(0x40000000, 256 * M), legacy=None).namespace("namespace0.0")
+    assert r.status == "refused" and r.error.errno == "EBUSY"
+
+
+def test_label_less_boot_namespace_that_could_not_enable_is_not_active():
+    # end only 1M aligned: the boot raw namespace fails "misaligned, unable to map", so it
+    # is not active and ndctl goes on to its 16M start check (observed: r104_612 step 028)
+    r = compute_layout(e820(0x30e00000, 173 * M), legacy=None).namespace("namespace0.0")
+    assert r.status == "refused" and "misaligned to 16M" in r.error.message
+    # the same region, 2M-aligned at both ends: active
+    r = compute_layout(e820(0x30e00000, 174 * M), legacy=None).namespace("namespace0.0")
+    assert r.error.errno == "EBUSY"

@@ -173,7 +173,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if not s.ns.exists and (
                     _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
-                    or _refuse(s, _ndctl.namespace_prep_reconfig(r, s.ns))
+                    or _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
                     or _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start))):
                 continue
             s.offset = 0
@@ -186,7 +186,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             busy = False     # refused, but the namespace stays where it is
             if not s.ns.exists:
                 if not _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None)):
-                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(r, s.ns))
+                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
                     if not busy:
                         _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start + s.ns.offset))
             if busy:
@@ -214,7 +214,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                             space.max_available_extent(), default_size=s.ns.size is None)):
                 continue
-            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(r, s.ns))
+            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
                 _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))

@@ -110,12 +110,38 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     return None
 
 
-def namespace_prep_reconfig(region: Region, ns: Namespace) -> Optional[KernelError]:
+def boot_state_enabled(p: ArchProfile, region: Region) -> bool:
+    """Whether a label-less region's namespace is enabled in its boot state (raw).
+
+    On pagemap buses (e820, of_pmem, virtio-pmem) the raw namespace maps struct pages,
+    which 5.7+ refuses for a range whose start or end is not compat-aligned ("misaligned,
+    unable to map"): that namespace stays disabled.  Other raw namespaces always enable.
+    """
+    ca = p.compat_align
+    if region.pagemap and ca is not None and (region.start % ca or region.end % ca):
+        return False
+    return True
+
+
+def namespace_prep_reconfig(p: ArchProfile, region: Region, ns: Namespace) -> Optional[KernelError]:
     """``create-namespace -e`` of an enabled namespace needs ``-f``: ndctl's
     namespace_prep_reconfig() refuses with -EBUSY after validating the options and
-    before setup_namespace() (observed on 6.1 with ndctl 76.1).  Only a namespace the
-    file says is being reconfigured (``was:``) is checked; label-less ones imply -f."""
-    if ns.was is None or ns.exists or not ns.was.enabled or ns.forced(region.labelled):
+    before setup_namespace() (observed on 6.1 and 6.12 with ndctl 76.1).
+
+    The namespace is being reconfigured when the file says what it was (``was:``; its
+    ``enabled`` key says whether it is active) or when it is label-less (its boot state:
+    raw, active unless it could not be enabled at boot).  A labelled namespace without
+    ``was:`` is created, not reconfigured.  Label-less namespaces imply ``-f``.
+    """
+    if ns.exists or ns.forced(region.labelled):
+        return None
+    if ns.was is not None:
+        active = ns.was.enabled
+    elif not region.labelled:
+        active = boot_state_enabled(p, region)
+    else:
+        return None
+    if not active:
         return None
     return KernelError("EBUSY", f"{ns.name} is active, specify --force for re-configuration", "ndctl")
 
