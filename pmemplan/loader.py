@@ -258,7 +258,27 @@ def _needs_prescan(text: str) -> bool:
         return True
     if text.count("[") + text.count("{") < MAX_DEPTH:
         return False
+    if _bracket_depth_bound(text) < MAX_DEPTH // 2:
+        return False
     return _flow_depth(text) >= MAX_DEPTH // 2
+
+
+_NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
+_PAIR_RE = re.compile(r"\{\}|\[\]")
+
+
+def _bracket_depth_bound(text: str) -> int:
+    """An upper bound of the flow nesting, at C speed: the brackets alone, innermost
+    pairs removed level by level.  Brackets in quotes or comments only raise it; when
+    they do not pair up, the bound is MAX_DEPTH (the exact scan decides)."""
+    s = _NOT_BRACKET_RE.sub("", text)
+    depth = 0
+    while s and depth < MAX_DEPTH:
+        t = _PAIR_RE.sub("", s)
+        if len(t) == len(s):
+            return MAX_DEPTH
+        s, depth = t, depth + 1
+    return depth if not s else MAX_DEPTH
 
 
 _FLOW_TOKEN_RE = re.compile(r"""[\[\]{}'"#\n]""")

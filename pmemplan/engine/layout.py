@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from ..kversion import KernelVersion, era
@@ -34,16 +33,15 @@ from .region_devs import RegionSpace
 from .suggest import candidate_fixes, verify_fixes
 
 
-@dataclass
 class _Slot:
     """One namespace on its way through ndctl and the kernel."""
-    region: Region
-    rindex: int
-    ns: Namespace
-    nindex: int
-    result: NamespaceResult
-    offset: Optional[int] = None
-    info: Optional[InfoBlock] = None
+    __slots__ = ("region", "rindex", "ns", "nindex", "result", "offset", "info")
+
+    def __init__(self, region: Region, rindex: int, ns: Namespace, nindex: int,
+                 result: NamespaceResult) -> None:
+        self.region, self.rindex, self.ns, self.nindex, self.result = region, rindex, ns, nindex, result
+        self.offset: Optional[int] = None
+        self.info: Optional[InfoBlock] = None
 
 
 def _dev_name(kind: str, slot: _Slot) -> str:
@@ -101,11 +99,11 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
         spaces[r.name] = RegionSpace(r.size, aligns[r.name][1])
         _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes)
 
-    all_regions = [(r.start, r.end, r.name) for r in platform.regions]
+    others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
+              for r in platform.regions}
     for slot in slots:
         if slot.result.status == "enabled":
-            others = [(s, e) for s, e, n in all_regions if n != slot.region.name]
-            _enable(p, mem, slot, others, notes)
+            _enable(p, mem, slot, others[slot.region.name], notes)
     for slot in slots:
         if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
             _online_kmem(p, mem, slot)
