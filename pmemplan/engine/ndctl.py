@@ -114,8 +114,9 @@ def boot_state_enabled(p: ArchProfile, region: Region) -> bool:
     """Whether a label-less region's namespace is enabled in its boot state (raw).
 
     On pagemap buses (e820, of_pmem, virtio-pmem) the raw namespace maps struct pages,
-    which 5.7+ refuses for a range whose start or end is not compat-aligned ("misaligned,
-    unable to map"): that namespace stays disabled.  Other raw namespaces always enable.
+    which v5.7 nvdimm_namespace_common_probe() refuses for a range whose start or end is
+    not memremap_compat_align()-aligned ("misaligned, unable to map"; ``compat_align`` is
+    None before 5.7): that namespace stays disabled.  Other raw namespaces always enable.
     """
     ca = p.compat_align
     if region.pagemap and ca is not None and (region.start % ca or region.end % ca):
