@@ -75,15 +75,9 @@ _MAP = choice("dev", "mem")
 
 
 def _size_unit_of(v: Any) -> str:
-    """The binary suffix a size string was written with ("1040M" -> "M"), else ""."""
-    if not isinstance(v, str):
-        return ""
-    t = v.rstrip().upper()
-    if t.endswith("IB"):
-        t = t[:-2]
-    elif t.endswith("B") and not t.startswith("0X"):
-        t = t[:-1]
-    return t[-1] if t[-1:] in ("K", "M", "G", "T", "P", "E") else ""
+    """The binary suffix a size string was written with ("1040M" -> "M"), else ""
+    (called once the value has validated, so it parses)."""
+    return parse_size_unit(v)[1] if isinstance(v, str) else ""
 
 
 class MemoryRange(Record):
