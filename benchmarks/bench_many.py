@@ -42,10 +42,10 @@ def generate(count: int, seed: int = 1, failures: bool = True) -> str:
     """One labelled region packed with ``count`` namespaces.
 
     With ``failures`` (the default) the mix includes 16 MiB sector namespaces, which
-    the kernel refuses (BTT v1.1 needs 16 MiB + 4 KiB: kernel-model §10.7); without,
+    the kernel refuses (BTT v1.1 needs 16 MiB + 4 KiB: docs/kernel-model.md §9); without,
     sector namespaces are >= 32 MiB and every namespace enables on 6.1.  (Under the
     5.2 comparison run adjacent namespaces that share a 128 MiB section collide either
-    way: kernel-model §4, ≤5.2 section-expanded pgmap lookup.)
+    way: docs/kernel-model.md §5.1, ≤5.2 section-expanded pgmap lookup.)
     """
     rnd = random.Random(seed)
     modes = [("fsdax", "dev"), ("fsdax", "mem"), ("devdax", "dev"), ("sector", None), ("raw", None)]

@@ -24,7 +24,8 @@ import sys
 import _common
 
 TARGET = 1.5
-FALLBACK = "/work/shared/kernel-cases/nv_aligned-b1-002_fsdax_dev_default/platform.yaml"
+FALLBACK = os.path.join(_common.ROOT, "tests", "data", "kernel-cases", "nv_aligned-b1-002_fsdax_dev_default",
+                        "platform.yaml")
 
 
 def small_config() -> str:

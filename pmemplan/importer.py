@@ -16,7 +16,8 @@ every value that is not a plain fact came from (``from``: derived) or what was a
 (``assumed``); :func:`render_yaml` writes format 1 with those notes as comments.
 Everything here is pure (text and dicts in, objects out) except :func:`read_live`.
 
-Facts this module relies on (Linux 6.1 observations, ``../shared/kernel-observations``):
+Facts this module relies on (Linux 6.1 observations, tests/data/kernel-observations;
+docs/kernel-model.md §13):
 
 * the pmem driver requests the whole namespace for raw, sector and fsdax, but device
   dax requests only the namespace's head (``[start, start + dataoff)``, named after the

@@ -53,7 +53,7 @@ class KernelVersion:
 
 
 def era(v: KernelVersion) -> str:
-    """The planner's era names (kernel-model §1.1)."""
+    """The planner's era names (docs/kernel-model.md §2)."""
     if v.at_least(5, 7):
         return "5.7+"
     if v.at_least(5, 3):

@@ -32,7 +32,7 @@ class Rule:
     level: str             # default level
     title: str
     help: str
-    source: str            # kernel-model section / observation the rule rests on
+    source: str            # docs/kernel-model.md sections, kernel commits, observations
 
 
 RULES: Dict[str, Rule] = {r.id: r for r in (
@@ -43,64 +43,64 @@ RULES: Dict[str, Rule] = {r.id: r for r in (
          "Before 5.3 the kernel mapped pmem in whole sections: a namespace sharing a section with "
          "System RAM was padded (start_pad/end_trunc) or could not be mapped. 5.3+ maps 2 MiB "
          "sub-sections and only a shared sub-section matters.",
-         "kernel-model §3.1, §4, §5.5; observation rule 6"),
+         "docs/kernel-model.md §4.2, §5.1, §6.2; ba72b4c8cf60 (v5.3)"),
     Rule("section-shared-pmem", "warning", "pmem shares a sparsemem section with other pmem",
          "Before 5.3 a second namespace in a section already mapped failed with \"Conflicting "
          "mapping in same section\" (5.0+ pads against other regions). Harmless on 5.3+.",
-         "kernel-model §4, §5.5; realworld pmem/ndctl#76, #91"),
+         "docs/kernel-model.md §5.1, §6.2; ae86cbfef381 (v5.0), ba72b4c8cf60 (v5.3); pmem/ndctl#76, #91"),
     Rule("subsection-shared", "error", "two owners in one 2 MiB sub-section",
          "Only one range can populate a 2 MiB sub-section: the second fails (-EEXIST), or the "
          "compat-alignment checks refuse it first.",
-         "kernel-model §3.2; observation nv_shared_section"),
+         "docs/kernel-model.md §4.3, §11; ba72b4c8cf60 (v5.3)"),
     Rule("compat-misaligned", "error", "start or end not aligned to memremap_compat_align()",
          "fsdax/devdax namespaces (and e820 namespaces that map pages) must start on a "
          "memremap_compat_align() boundary (2 MiB; 16 MiB on ppc64 hash) from 5.7; an unaligned end "
          "is truncated or refused.",
-         "kernel-model §4, §5.3, §6.2; observations e820_unaligned_start, nv_shared_section"),
+         "docs/kernel-model.md §5.1, §6.1, §7.3; 9ffc1d19fc4a (v5.7)"),
     Rule("region-align-size", "error", "size not a multiple of the region align",
          "ndctl (v68+) refuses a size that is not a multiple of regionX/align (16 MiB by default "
          "from 5.7): \"align setting is … size … is misaligned\".",
-         "kernel-model §6.1, §8; observation rule 7"),
+         "docs/kernel-model.md §7.1, §8.1, §11; 2522afb86a8c (v5.7), ndctl ba9365c (v68)"),
     Rule("interleave-size", "error", "size not a multiple of align × interleave ways",
          "ndctl refuses a size that is not a multiple of the namespace align times the interleave "
          "ways: \"'--size=' must align to interleave-width … did you intend --size=…?\".",
-         "kernel-model §8; observation rule 7"),
+         "docs/kernel-model.md §8.1"),
     Rule("unsupported-align", "error", "alignment the arch/kernel does not support",
          "The pfn/dax align must be one of the kernel's supported_alignments (PAGE_SIZE, PMD, PUD "
          "with THP); sector and raw modes take none.",
-         "kernel-model §2.3, §5.2, §8"),
+         "docs/kernel-model.md §3, §6.3, §8.1"),
     Rule("too-small", "error", "namespace too small for its mode",
          "fsdax, devdax and sector need at least 16 MiB (ndctl v68+, and the kernel's claim); a "
          "v1.1 BTT needs 16 MiB + 4 KiB.",
-         "kernel-model §6.2, §8, §10.7"),
+         "docs/kernel-model.md §6, §8.1, §9; ndctl 697680f (v68)"),
     Rule("kernel-refuses", "error", "the kernel refuses or truncates the namespace",
          "The kernel fails to enable the namespace (its message is quoted), or cuts its end "
          "(end_trunc) so part of the requested size is never usable.",
-         "kernel-model §1.1, §5.3; observations"),
+         "docs/kernel-model.md §6.1, §6.2; 274b924088e9 (v5.3-rc8)"),
     Rule("ndctl-refuses", "error", "ndctl refuses the request",
          "ndctl's own checks: free space, label-less regions, the 16 MiB start check.",
-         "kernel-model §8; observations nv_labels"),
+         "docs/kernel-model.md §7.2, §8"),
     Rule("capacity-loss", "warning", "capacity lost above the threshold",
          "More than --max-loss (default 2 %) of the namespace is lost to metadata, alignment or "
          "truncation.",
-         "kernel-model §1.1, §10"),
+         "docs/kernel-model.md §6.4, §9"),
     Rule("memmap-ram", "warning", "map=mem memmap takes too much DRAM",
          "With map: mem the struct pages (64 bytes per 4 KiB page) live in System RAM; more than "
          "--max-memmap-ram (default 10 %) of System RAM is flagged.",
-         "kernel-model §2.2, §4"),
+         "docs/kernel-model.md §5.2"),
     Rule("kmem-no-memory", "error", "system_ram devdax brings no memory block online",
          "kmem onlines only whole memory blocks of the dax range; with none it rejects the device "
          "(\"rejecting DAX region without any memory after alignment\").",
-         "kernel-model §7; observations nv_kmem, e820_two_ranges_gap"),
+         "docs/kernel-model.md §10; 60e93dc097f7 (v5.11)"),
     Rule("kmem-partial", "warning", "system_ram devdax leaves part of its range unused",
          "kmem onlines only whole memory blocks: the head and tail of the dax range that do not "
          "fill a block stay unused.",
-         "kernel-model §7; observation nv_kmem"),
+         "docs/kernel-model.md §10"),
     Rule("legacy-padding", "warning", "pre-5.3 padding ties the info block to its address",
          "A pre-5.3 kernel writes start_pad/end_trunc into the info block; it validates only while "
          "the range stays where it is: a firmware move that is not a multiple of the section size "
          "(and of the align) breaks it.",
-         "kernel-model §5.4, §5.5; observation nv_shift"),
+         "docs/kernel-model.md §6.2, §6.5"),
 )}
 
 

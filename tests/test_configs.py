@@ -1,8 +1,9 @@
 """The bundled example platforms in configs/: each one loads and shows what it says.
 
-Every expected number is worked out by hand from ../shared/kernel-model.md (and the
-kernel-observations rules), with the arithmetic next to it; none is copied from the
-engine.  Notation as in kernel-model.md: K/M/G binary, ALIGN = round up,
+Every expected number is worked out by hand from the kernel model (docs/kernel-model.md and
+the research notes behind it, whose section numbers the § comments below use; and the rules
+of the 6.1 observations), with the arithmetic next to it; none is copied from the
+engine.  Notation: K/M/G binary, ALIGN = round up,
 ALIGN_DOWN = round down, n0 = provisional page count, A = layout alignment.
 """
 import copy

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import shared_dir
+from conftest import OBSERVATIONS
 from pmemplan.commands.explain_cmd import explain_command
 from pmemplan.explain import explain, parse_query
 from pmemplan.importer import build_platform, parse_iomem, parse_ndctl
@@ -296,7 +296,7 @@ def test_cli_bad_file(tmp_path):
 
 def test_explain_an_imported_machine():
     """nv_labels: the 1G of devdax data starts at 0x180000000, as daxctl's mapping says."""
-    d = shared_dir() / "kernel-observations" / "nv_labels" / "boot1" / "snap" / "final"
+    d = OBSERVATIONS / "nv_labels" / "boot1" / "snap" / "final"
     res = build_platform(iomem=parse_iomem((d / "iomem.txt").read_text()),
                          ndctl=parse_ndctl((d / "ndctl_list.json").read_text()), kernel="6.1")
     p = load_platform_text(res.yaml(), "nv_labels")

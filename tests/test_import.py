@@ -1,9 +1,9 @@
 """`pmemplan import`: /proc/iomem, ndctl/daxctl list and live trees to a platform file.
 
-The round trip runs over every snapshot of ../shared/kernel-observations: import its
+The round trip runs over every snapshot of data/kernel-observations: import its
 iomem.txt and ndctl_list.json for 6.1, then `layout --format json` must give every
 namespace ndctl lists as enabled the usable size ndctl reported.  The real-world
-captures of ../shared/realworld/cases are imported when they hold enough data and
+captures of data/realworld are imported when they hold enough data and
 give the "missing" message when they do not.
 """
 import json
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import shared_dir
+from conftest import KERNEL_CASES, OBSERVATIONS, REALWORLD
 from pmemplan.cli import cli
 from pmemplan.commands.import_cmd import import_command
 from pmemplan.importer import (build_platform, parse_daxctl, parse_iomem, parse_json_size,
@@ -22,9 +22,8 @@ from pmemplan.importer import (build_platform, parse_daxctl, parse_iomem, parse_
 from pmemplan.loader import load_platform, load_platform_text
 
 DATA = Path(__file__).parent / "data" / "import"
-OBS = shared_dir() / "kernel-observations"
-SNAPS = sorted(str(p.relative_to(OBS)) for p in OBS.glob("*/boot*/snap/*") if p.is_dir()) \
-    if OBS.is_dir() else []
+OBS = OBSERVATIONS
+SNAPS = sorted(str(p.relative_to(OBS)) for p in OBS.glob("*/boot*/snap/*") if p.is_dir())
 
 
 def run_import(*args):
@@ -47,7 +46,7 @@ def ndctl_sizes(path):
 # ----------------------------------------------------------------------------- round trip
 
 def test_every_snapshot_is_there():
-    assert len(SNAPS) >= 50, "expected ../shared/kernel-observations/*/boot*/snap/*"
+    assert len(SNAPS) >= 50, "expected tests/data/kernel-observations/*/boot*/snap/*"
 
 
 @pytest.mark.parametrize("snap", SNAPS)
@@ -113,10 +112,10 @@ def ns_of(data):
     return {n["name"]: dict(n, region=r["name"]) for r in data["regions"] for n in r["namespaces"]}
 
 
-def test_labelled_namespaces_match_the_kernel_case(shared):
+def test_labelled_namespaces_match_the_kernel_case():
     """nv_labels final = the platform of the last nv_labels kernel case (derived from the same run)."""
     res = imported("nv_labels/boot1/snap/final")
-    case = load_platform(shared / "kernel-cases" / "nv_labels-b1-025_ns_32M_after_destroy" / "platform.yaml")
+    case = load_platform(KERNEL_CASES / "nv_labels-b1-025_ns_32M_after_destroy" / "platform.yaml")
     mine = load_platform_text(res.yaml(), "import")
     assert [r.start for r in mine.regions] == [r.start for r in case.regions]
     assert mine.regions[0].size == case.regions[0].size and mine.regions[0].labelled
@@ -348,7 +347,7 @@ def test_live_non_root(tmp_path):
 
 # ----------------------------------------------------------------------------- real-world captures
 
-REAL = shared_dir() / "realworld" / "cases"
+REAL = REALWORLD
 _IOMEM_LINE = re.compile(r"^\s*[0-9a-fA-F]+-[0-9a-fA-F]+ : ")
 
 

@@ -1,4 +1,4 @@
-"""Every step of the real-kernel observations (../shared/kernel-cases) as a test.
+"""Every step of the real-kernel observations (data/kernel-cases, data/kernel-cases-5.2) as a test.
 
 Each case is a platform.yaml plus expect.json; nothing is copied into this file.
 For every namespace and field expect.json lists: status, start, usable size, info
@@ -10,31 +10,47 @@ import json
 
 import pytest
 
-from conftest import shared_dir
+from conftest import DATA, KERNEL_CASES, KERNEL_CASES_52, case_names
 from pmemplan.engine import compute_layout
 from pmemplan.loader import load_platform
 
-from pathlib import Path
+OWN = DATA / "oracle-cases"   # our own oracle runs (6.1, 6.12)
+CASES = case_names(KERNEL_CASES)
+CASES_52 = case_names(KERNEL_CASES_52)
+OWN_CASES = case_names(OWN)
 
-OWN = Path(__file__).resolve().parent / "data" / "oracle-cases"   # our own oracle runs (6.1)
-CASES = (sorted(p.name for p in (shared_dir() / "kernel-cases").iterdir())
-         if (shared_dir() / "kernel-cases").is_dir() else [])
-OWN_CASES = sorted(p.name for p in OWN.iterdir() if not p.name.startswith("_"))
+# Linux 5.2.1 steps the model does not predict yet: case -> reason (strict xfail, so a
+# fix that makes one pass must remove it from here)
+KNOWN_52 = {
+    "e820_unaligned_100M-b1-013_fsdax_mem":
+        "pre-5.3 raw e820 namespace in a section shared with System RAM: ENXIO 'attempted on "
+        "mixed region' — not modelled yet (issue 11)",
+}
 
 
 def test_cases_present():
-    assert len(CASES) >= 90, "expected the ../shared/kernel-cases folder"
+    assert len(CASES) == 93
+    assert len(CASES_52) == 37
+    assert set(KNOWN_52) <= set(CASES_52)
     assert len(OWN_CASES) >= 90
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_kernel_case(case, shared):
-    check_case(shared / "kernel-cases" / case)
+def test_kernel_case(case):
+    check_case(KERNEL_CASES / case)
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_52[c])) if c in KNOWN_52 else c
+    for c in CASES_52])
+def test_kernel_case_52(case):
+    """Linux 5.2.1 (pre-sub-section era A3): the same harness and scenarios as 6.1."""
+    check_case(KERNEL_CASES_52 / case)
 
 
 @pytest.mark.parametrize("case", OWN_CASES)
 def test_own_oracle_case(case):
-    """Cases from our own runs of ../shared/oracle (scenarios in data/oracle-cases/_raw)."""
+    """Cases from our own oracle runs (scenarios in data/oracle-cases/_raw)."""
     check_case(OWN / case)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import shared_dir
+from conftest import KERNEL_CASES
 from pmemplan.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = shared_dir() / "kernel-cases"
+CASES = KERNEL_CASES
 
 
 def lint(*args, input=None, env=None):

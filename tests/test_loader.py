@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
+from conftest import KERNEL_CASES as KERNEL_CASES_DIR
 from pmemplan import loader
 from pmemplan.errors import InputError, ValueParseError
 from pmemplan.loader import load_platform, load_platform_text, locate_in
@@ -22,7 +22,7 @@ from pmemplan.sizes import (align_down, align_up, format_size, human_size, in_un
 PURE_LOADER = type("PureLoader", (loader._PlainResolver, yaml.SafeLoader), {})
 
 
-KERNEL_CASES = sorted(str(p) for p in (shared_dir() / "kernel-cases").glob("*/platform.yaml"))
+KERNEL_CASES = sorted(str(p) for p in KERNEL_CASES_DIR.glob("*/platform.yaml"))
 
 # Line numbers below refer to this text.
 BASE = """\
@@ -81,8 +81,8 @@ def test_base_loads():
     assert p.memory[0].size == 1 << 30
 
 
-def test_kernel_cases_present(shared):
-    assert len(KERNEL_CASES) >= 90, "expected ../shared/kernel-cases/*/platform.yaml"
+def test_kernel_cases_present():
+    assert len(KERNEL_CASES) >= 90, "expected tests/data/kernel-cases/*/platform.yaml"
 
 
 @pytest.mark.parametrize("path", KERNEL_CASES, ids=lambda p: p.split("/")[-2])

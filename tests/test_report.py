@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import shared_dir
+from conftest import KERNEL_CASES, case_names
 from pmemplan.cli import cli
 from pmemplan.engine import compute_layout
 from pmemplan.engine.suggest import apply_fix
@@ -64,7 +64,7 @@ def test_seed_report_content():
 
 
 def test_failure_message_and_fix_shown():
-    case = shared_dir() / "kernel-cases" / "e820_unaligned_start-b1-003_fsdax_dev_4K" / "platform.yaml"
+    case = KERNEL_CASES / "e820_unaligned_start-b1-003_fsdax_dev_4K" / "platform.yaml"
     out = run("layout", str(case), "--color", "never").output
     assert "namespace0.0 failed by kernel (EINVAL)" in out
     assert "start 0x000000003e900000 misaligned to 0x200000" in out
@@ -109,9 +109,7 @@ def _not_enabled(result):
 
 def _fix_sources():
     out = [(p, None) for p in CONFIGS]
-    cases = shared_dir() / "kernel-cases"
-    if cases.is_dir():
-        out += [(c / "platform.yaml", None) for c in sorted(cases.iterdir())]
+    out += [(KERNEL_CASES / c / "platform.yaml", None) for c in case_names(KERNEL_CASES)]
     return out
 
 

@@ -11,12 +11,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import shared_dir
+from conftest import KERNEL_CASES as KERNEL_CASES_DIR
 from pmemplan.errors import ValueParseError
 from pmemplan.schema import SIZE_PATTERN, platform_json_schema
 from pmemplan.sizes import format_size, parse_size
 
-KERNEL_CASES = sorted(str(p) for p in (shared_dir() / "kernel-cases").glob("*/platform.yaml"))
+KERNEL_CASES = sorted(str(p) for p in KERNEL_CASES_DIR.glob("*/platform.yaml"))
 
 BASE = {
     "format": 1,

@@ -1,6 +1,7 @@
 """Every worked example of kernel-model.md, checked against the engine's own functions.
 
-Each test names the section of /work/shared/kernel-model.md it restates.  Values are
+Each test names the section of the kernel-model research notes (the sources behind
+docs/kernel-model.md) it restates.  Values are
 the book's; where a value is derived here rather than quoted, the derivation is in a
 comment next to it.
 """

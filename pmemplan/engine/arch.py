@@ -1,4 +1,4 @@
-"""Per-architecture, per-version constants (kernel-model §2).
+"""Per-architecture, per-version constants (docs/kernel-model.md §3).
 
 Named as the kernel names them: ``SECTION_SIZE_BITS``, ``PAGES_PER_SUBSECTION``,
 ``memremap_compat_align()``, ``memory_block_size_bytes()``.
@@ -60,7 +60,7 @@ class ArchProfile:
     # -- libnvdimm ----------------------------------------------------------------
     @property
     def info_block_reserve(self) -> int:
-        """``info_block_reserve()`` = ALIGN(8K, PAGE_SIZE) (5.1/5.2 on; kernel-model §5.6)."""
+        """``info_block_reserve()`` = ALIGN(8K, PAGE_SIZE) (5.1/5.2 on; docs/kernel-model.md §2.3)."""
         return max(8 * _KIB, self.page_size)
 
     def supported_alignments(self) -> Tuple[int, ...]:
@@ -109,7 +109,7 @@ class ArchProfile:
 
 
 def _x86_memory_block_size(k: KernelVersion, boot_mem_end: int, bare_metal: bool) -> Tuple[int, str]:
-    """arch/x86/mm/init_64.c probe_memory_block_size() (kernel-model §2.4)."""
+    """arch/x86/mm/init_64.c probe_memory_block_size() (docs/kernel-model.md §3.1)."""
     large = 64 * _GIB
     two_g = 2 * _GIB
     if boot_mem_end < large:

@@ -16,7 +16,7 @@ Models the arithmetic of the Linux libnvdimm BTT driver (``drivers/nvdimm/``):
 
 The capacity arithmetic has been stable since Linux 4.15 (the log-padding fix changed
 the flog slot layout, not its size). Written from the formulas in
-``kernel-model.md`` section 10, not from kernel source. Pure: no I/O.
+docs/kernel-model.md §9, not from kernel source. Pure: no I/O.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""dax kmem: drivers/dax/kmem.c, onlining a devdax range as System RAM (kernel-model §7)."""
+"""dax kmem: drivers/dax/kmem.c, onlining a devdax range as System RAM (docs/kernel-model.md §10)."""
 from __future__ import annotations
 
 

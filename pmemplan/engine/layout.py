@@ -314,7 +314,7 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
         lo, hi = start - start % ss, align_up(end, ss)
         if mem.region_intersects_system_ram(lo, hi) != REGION_DISJOINT:
             notes.append(f"{s.ns.name}: ≤5.2 a legacy range sharing a section with System RAM is "
-                         "mapped without struct pages (plain memremap, no DAX) — kernel-model §6.3")
+                         "mapped without struct pages (plain memremap, no DAX) — docs/kernel-model.md §7.3")
             res.usable_size = end - start
             res.pages_in = None
             return

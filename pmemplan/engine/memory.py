@@ -151,7 +151,7 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
                         altmap_base: Optional[int]) -> Optional[KernelError]:
     """Map [start, end) with struct pages (ZONE_DEVICE), as the pmem driver does.
 
-    Checks in kernel order (kernel-model §4): conflicting pgmap at the first and last
+    Checks in kernel order (docs/kernel-model.md §5.1): conflicting pgmap at the first and last
     pfn, System RAM overlap, then arch_add_memory().  Up to 5.2 both checks use the
     range expanded to whole sections and the pgmap is registered expanded; v5.3
     ("mm/devm_memremap_pages: enable sub-section remap") uses the exact range.

@@ -2,7 +2,7 @@
 
 What ndctl refuses before the kernel is asked, in the order it checks
 (``validate_namespace_options()``, then ``setup_namespace()``'s check_dax_align),
-and the defaults it picks (kernel-model §8).  Every refusal is ``by="ndctl"``.
+and the defaults it picks (docs/kernel-model.md §8).  Every refusal is ``by="ndctl"``.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The pfn/dax info block: drivers/nvdimm/pfn_devs.c ``nd_pfn_init()`` per era.
 
-Formulas from kernel-model §1.1 and §5; era C confirmed by 98 info blocks observed on
+Formulas: docs/kernel-model.md §6; era C confirmed by 98 info blocks observed on
 Linux 6.1.  ``dataoff`` is measured from ``start + start_pad``; the data (what ndctl
 lists as the namespace size) is ``[start + start_pad + dataoff, end - end_trunc)``.
 """
@@ -14,7 +14,7 @@ from .arch import SUBSECTION_SIZE, ArchProfile
 from .memory import REGION_MIXED, KernelError
 
 SZ_8K = 8192
-_DAX_LABEL_RESERVE = 128 * 1024   # ≤5.0 devdax only (kernel-model §5.6)
+_DAX_LABEL_RESERVE = 128 * 1024   # ≤5.0 devdax only (docs/kernel-model.md §2.1)
 _STRUCT_PAGE = 64                 # MAX_STRUCT_PAGE_SIZE: the memmap budget of every era
 PFN_SIG, DAX_SIG = "NVDIMM_PFN_INFO", "NVDIMM_DAX_INFO"
 
@@ -131,7 +131,7 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
     s1 = start + start_pad
     avail = size - start_pad - end_trunc
     # info_block_reserve() and the end of the 128K dax label reserve: 5.1 or 5.2 (not
-    # pinned, kernel-model §9); taken as 5.1
+    # pinned, docs/kernel-model.md §12); taken as 5.1
     if k.at_least(5, 1):
         reserve, dax_reserve = p.info_block_reserve, 0       # 5.1/5.2 info_block_reserve()
     else:

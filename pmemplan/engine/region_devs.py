@@ -1,8 +1,8 @@
 """Region align and namespace placement: drivers/nvdimm/region_devs.c, namespace_devs.c.
 
 Offsets are region-relative bytes (SPA offset = per-DIMM DPA offset × ways, which
-first-fit with equal sizes gives when every DIMM has the same free map; kernel-model
-§6.2).  Free extents are trimmed inward to the region align and busy extents expanded
+first-fit with equal sizes gives when every DIMM has the same free map;
+docs/kernel-model.md §7.2).  Free extents are trimmed inward to the region align and busy extents expanded
 outward (v5.7 2522afb86a8c).  A region is a short list of extents, so cost grows with
 the number of namespaces, never with the bytes.
 """

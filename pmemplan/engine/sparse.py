@@ -1,6 +1,6 @@
 """The sparsemem section table: ``mem_section[]`` with its sub-section maps.
 
-Models mm/sparse.c and include/linux/mmzone.h (kernel-model §3).  A section is
+Models mm/sparse.c and include/linux/mmzone.h (docs/kernel-model.md §4).  A section is
 represented only where something is in it, and runs of whole sections are kept as
 intervals, so the cost of the model grows with the number of ranges added, never
 with the bytes or sections they span.  Only a section that is partly used carries a

@@ -1,7 +1,8 @@
-"""Build a captured "live" tree for `pmemplan import --live --root DIR` from one snapshot of
-../shared/kernel-observations (its sysfs.txt, iomem.txt and block_size_bytes.txt).
+"""Build a captured "live" tree for `pmemplan import --live --root DIR` from one full snapshot
+of the project's QEMU oracle runs (its sysfs.txt, iomem.txt and block_size_bytes.txt; the copy
+in tests/data/kernel-observations keeps only iomem.txt and ndctl_list.json).
 
-    python tests/data/import/make_live_tree.py ../shared/kernel-observations/nv_labels/boot1/snap/final \
+    python tests/data/import/make_live_tree.py SNAPSHOT_DIR/nv_labels/boot1/snap/final \
         tests/data/import/live/nv_labels-final 6.1.0-56-amd64
 
 sysfs.txt holds "== DEVICE" sections of "attr: value" lines (first every device of

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeded generator of randomised oracle scenarios (harness format, /work/shared/oracle/README.md).
+"""Seeded generator of randomised oracle scenarios (the format of the project's QEMU oracle harness).
 
 usage: gen.py SEED [--kernel 6.1|6.12] [--out DIR]  -> DIR/r<SEED>.json
 
