@@ -6,7 +6,12 @@ Renderers only read these; they compute nothing of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+if TYPE_CHECKING:   # (typing only: the result module stays free of engine imports)
+    from .engine.arch import ArchProfile
+    from .engine.memory import MemoryState
+    from .engine.pfn_devs import InfoBlock
 
 LOST_KEYS = ("info_block", "memmap", "alignment", "start_pad", "end_trunc", "btt", "failed")
 
@@ -71,7 +76,7 @@ class NamespaceResult:
     defaults: List[str] = field(default_factory=list)   # which values were defaulted
     pages_in: Optional[str] = None                       # "pmem" | "ram" | None (no struct pages)
     device: Optional[str] = None       # pfnX.Y / daxX.Y / bttX.Y or the namespace (pgmap owner)
-    pfn: Any = None                    # the engine's InfoBlock (runtime mapping, reserves)
+    pfn: Optional["InfoBlock"] = None  # the engine's info block (runtime mapping, reserves)
 
     @property
     def end(self) -> Optional[int]:
@@ -187,8 +192,8 @@ class LayoutResult:
     memory: List[Dict[str, Any]] = field(default_factory=list)
     legacy: Optional["LayoutResult"] = None
     state_size: int = 0   # objects the engine stored (sections runs, bitmaps, extents, pgmaps)
-    memory_state: Any = None   # the engine's final MemoryState (sparse sections, pgmaps, iomem RAM)
-    profile: Any = None        # the ArchProfile the run used
+    memory_state: Optional["MemoryState"] = None   # the engine's final state (sections, pgmaps, RAM)
+    profile: Optional["ArchProfile"] = None        # the arch profile the run used
 
     def namespace(self, name: str) -> NamespaceResult:
         for ns in self.namespaces:
