@@ -262,6 +262,9 @@ def _layout(st: EngineState, ns: NamespaceResult, addr: int) -> Dict[str, Any]:
     assert ns.start is not None
     off = addr - ns.start
     base = {"offset": off}
+    if ns.status == "disabled":
+        return dict(base, part="disabled", detail=f"{ns.name} is disabled on the machine (state: "
+                    "disabled): nothing of it is mapped")
     if ns.status == "failed":
         return dict(base, part="failed", detail=f"{ns.name} failed to enable: "
                     f"{ns.error.message if ns.error else ''}; no info block is in use")

@@ -63,7 +63,7 @@ class NamespaceResult:
     mode: str
     map: Optional[str]
     align: int
-    status: str = "enabled"                      # enabled | failed | refused
+    status: str = "enabled"                      # enabled | failed | refused | disabled
     error: Optional[NamespaceError] = None
     info_block: Optional[Dict[str, int]] = None
     usable_size: Optional[int] = None
@@ -77,6 +77,8 @@ class NamespaceResult:
     pages_in: Optional[str] = None                       # "pmem" | "ram" | None (no struct pages)
     device: Optional[str] = None       # pfnX.Y / daxX.Y / bttX.Y or the namespace (pgmap owner)
     pfn: Optional["InfoBlock"] = None  # the engine's info block (runtime mapping, reserves)
+    # what may go wrong although the status stands (an imported namespace's next enable)
+    warnings: List[str] = field(default_factory=list)
 
     @property
     def end(self) -> Optional[int]:
@@ -95,7 +97,7 @@ class NamespaceResult:
             "lost": dict(self.lost), "memmap_ram_bytes": self.memmap_ram_bytes,
             "kmem": self.kmem.to_dict() if self.kmem else None,
             "suggestions": self.suggestions, "fixes": [f.to_dict() for f in self.fixes],
-            "messages": list(self.messages),
+            "messages": list(self.messages), "warnings": list(self.warnings),
         }
 
 

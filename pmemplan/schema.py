@@ -108,6 +108,10 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
                 "(ndctl create-namespace -e); ndctl's default align depends on it."),
         "exists": ("Exists", "The namespace is already on the machine as described (no ndctl command: "
                    "ndctl's create-time checks do not apply)."),
+        "state": ("Observed state", "What the machine showed (import sets it): enabled or disabled. It "
+                  "applies under the file's kernel to a namespace that exists at the place the file "
+                  "records (label-less, or with an offset): layout reports it, and a failure the model "
+                  "predicts for the next enable becomes a warning. Elsewhere the status is predicted."),
     },
     "Previous": {
         "": ("Previous configuration", None),

@@ -58,7 +58,12 @@ def test_round_trip(snap, tmp_path):
                                       "--kernel", "6.1", "-o", out)
     assert code == 0, stderr
     assert stdout == ""
-    assert "warning:" not in stderr, stderr
+    disabled = {n.dev for r in parse_ndctl((d / "ndctl_list.json").read_text()).regions.values()
+                for n in r.namespaces if not n.enabled}
+    for line in stderr.splitlines():        # the only warnings: a disabled namespace's next enable
+        if "warning:" in line:
+            m = re.search(r"warning: (namespace\S+): its next enable fails under 6\.1: ", line)
+            assert m and m.group(1) in disabled, stderr
     res = layout_json(out)
     lint = CliRunner().invoke(cli, ["lint", str(out)])
     assert lint.exit_code in (0, 1), lint.output          # findings are fine, input errors are not
@@ -428,3 +433,124 @@ def test_realworld(case, tmp_path):
         assert (ns["mode"], ns["map"], ns["align"], ns["status"]) == ("devdax", "dev", 0x200000, "enabled")
         assert ns["info_block"]["dataoff"] == 130 << 20
         assert ns["kmem"]["online_bytes"] > 0
+
+
+# ----------------------------------------------------------------------------- size 0, observed state
+
+def test_zero_size_namespace_with_a_uuid_is_real():
+    """ndctl lists a devdax namespace whose info block leaves no pages (1G align, 1G at
+    0x159000000: dataoff 624M + end_trunc 400M) with size 0 but its uuid, mode and align: it
+    is imported as that devdax namespace, not dropped as a seed (tests/data/import/devdax-npfns0)."""
+    from pmemplan.engine import compute_layout
+    d = DATA / "devdax-npfns0"
+    res = build_platform(iomem=parse_iomem((d / "iomem.txt").read_text()),
+                         ndctl=parse_ndctl((d / "ndctl_list.json").read_text()), kernel="6.1")
+    n = ns_of(res.data)["namespace0.3"]
+    assert (n["mode"], n["map"], n["align"]) == ("devdax", "dev", 1 << 30)
+    assert (n["offset"], n["size"], n["state"]) == (0x59000000, 1 << 30, "enabled")
+    assert not any(x.target == "namespace0.3" and "seed" in x.text for x in res.notes)
+    assert not any(x.kind == "warning" for x in res.notes), res.notes
+    got = compute_layout(res.platform(), "6.1").namespace("namespace0.3")
+    assert (got.status, got.usable_size) == ("enabled", 0)
+    assert (got.info_block["dataoff"], got.info_block["end_trunc"]) == (624 << 20, 400 << 20)
+    # the seed of the same region (size 0, all-zero uuid) is still left out
+    assert "namespace0.7" not in ns_of(res.data)
+
+
+@pytest.mark.parametrize("uuid, seed", [(None, True), ("00000000-0000-0000-0000-000000000000", True),
+                                        ("78615cd1-1bd1-4271-82eb-69801208df5f", False)])
+def test_seed_is_size_0_without_uuid(uuid, seed):
+    from pmemplan.importer.infer import _is_seed
+    ns = {"dev": "namespace0.1", "mode": "devdax", "size": 0, "align": 1 << 30}
+    if uuid:
+        ns["uuid"] = uuid
+    info = parse_ndctl(json.dumps({"dev": "region0", "namespaces": [ns]}))
+    assert _is_seed(info.regions["region0"].namespaces[0]) is seed
+
+
+def layout_of(text, *kernel):
+    from pmemplan.engine import compute_layout
+    return compute_layout(load_platform_text(text, "p.yaml"), *kernel)
+
+
+def test_disabled_namespace_is_reported_disabled_with_its_next_enable():
+    """e820_unaligned_start: the raw namespace of a range starting 1M into a 2M sub-section
+    is disabled after every attempt failed (ndctl lists "state":"disabled"); under the captured
+    kernel it is reported disabled, the failure of its next enable as a warning."""
+    res = imported("e820_unaligned_start/boot1/snap/final")
+    text = res.yaml()
+    assert "state: disabled" in text
+    got = layout_of(text).namespace("namespace0.0")
+    assert got.status == "disabled" and got.error is None and got.usable_size is None
+    assert len(got.warnings) == 1 and "misaligned, unable to map" in got.warnings[0]
+    assert got.to_dict()["warnings"] == got.warnings
+    assert sum(got.lost.values()) == 0
+    warned = [n for n in res.notes if n.kind == "warning" and n.target == "namespace0.0"]
+    assert warned and "its next enable fails under 6.1" in warned[0].text
+    # under another kernel the status is the model's prediction
+    other = layout_of(text, "6.6").namespace("namespace0.0")
+    assert other.status == "failed" and not other.warnings
+    # nothing of a disabled namespace is mapped: --check does not count it
+    r = CliRunner().invoke(cli, ["layout", "--check", "-"], input=text)
+    assert r.exit_code == 0, r.output
+    assert "disabled" in r.output and "next enable fails" in r.output
+
+
+E820_END_UNALIGNED = """format: 1
+kernel: "6.1"
+memory: [{type: system-ram, start: 0, size: 1G}]
+regions:
+  - name: region0
+    provider: e820
+    start: 0x40000000
+    size: 101M
+    align: 4K
+    namespaces:
+      - {name: namespace0.0, mode: fsdax, map: dev, align: 2M, exists: true%s}
+"""
+
+
+def test_enabled_namespace_whose_next_enable_fails():
+    """An e820 range whose end is not 2 MiB aligned: created in fsdax mode it is enabled (with
+    end_trunc), but 5.7+ probes an existing one as the raw range first and refuses it
+    (observations README, e820 notes).  Observed enabled: enabled, with the warning."""
+    got = layout_of(E820_END_UNALIGNED % ", state: enabled").namespace("namespace0.0")
+    assert got.status == "enabled" and got.info_block["end_trunc"] == 1 << 20
+    assert len(got.warnings) == 1 and "its next enable fails under 6.1" in got.warnings[0]
+    assert "misaligned, unable to map (EOPNOTSUPP)" in got.warnings[0]
+    # no observed state: the model's prediction (the next enable)
+    plain = layout_of(E820_END_UNALIGNED % "").namespace("namespace0.0")
+    assert plain.status == "failed" and not plain.warnings
+    # another kernel: predicted
+    assert layout_of(E820_END_UNALIGNED % ", state: enabled", "6.6").namespace("namespace0.0").status == "failed"
+    # disabled there: disabled, with the same warning
+    off = layout_of(E820_END_UNALIGNED % ", state: disabled").namespace("namespace0.0")
+    assert off.status == "disabled" and "misaligned" in off.warnings[0]
+
+
+def test_observed_state_needs_the_recorded_place():
+    """A labelled namespace without an offset is placed by first fit: its state is a prediction."""
+    text = """format: 1
+kernel: "6.1"
+regions:
+  - name: region0
+    start: 0x100000000
+    size: 1G
+    labels: true
+    namespaces:
+      - {name: namespace0.0, size: 512M, mode: fsdax, exists: true, state: disabled%s}
+"""
+    assert layout_of(text % ", offset: 0").namespace("namespace0.0").status == "disabled"
+    assert layout_of(text % "").namespace("namespace0.0").status == "enabled"
+    assert layout_of(text % ", offset: 0", "5.10").namespace("namespace0.0").status == "enabled"
+
+
+def test_state_needs_exists():
+    from pmemplan.errors import InputError
+    with pytest.raises(InputError, match="state .* applies to a namespace that exists"):
+        load_platform_text("""format: 1
+kernel: "6.1"
+regions:
+  - {name: region0, start: 0x100000000, size: 1G, labels: false,
+     namespaces: [{name: namespace0.0, mode: raw, state: disabled}]}
+""", "p.yaml")

@@ -395,6 +395,11 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
         ns.enabled = n.enabled
         ns.label_uuid = bool(n.raw_uuid)
         c = kids.get(n.dev)
+        if n.source == "iomem":
+            if c is not None:
+                b.note("from", t, "state", "enabled: /proc/iomem shows the resource its driver requested")
+            else:
+                b.note("assumed", t, "state", "disabled: /proc/iomem shows no resource of it")
         # mode, map, align
         if n.mode:
             ns.mode = n.mode
@@ -516,6 +521,7 @@ def _region_dict(r: _Region) -> Dict[str, Any]:
         if ns.mode == "devdax" and ns.system_ram:
             n["system_ram"] = True
         n["exists"] = True      # on the machine already: ndctl's create-time checks do not apply
+        n["state"] = "enabled" if ns.enabled else "disabled"
         nss.append(n)
     d["namespaces"] = nss
     return d
@@ -549,6 +555,8 @@ def _check(b: _Builder, res: ImportResult, regions: List[_Region], kernel: str) 
         if ns is None:
             continue
         res.checks[got.name] = (got.usable_size, ns.usable)
+        for w in got.warnings:          # under the captured kernel: the next enable
+            b.note("warning", got.name, None, w)
         if ns.enabled and got.status != "enabled":
             b.note("warning", got.name, None, f"enabled on the machine, {got.status} in the model "
                    f"({got.error.message if got.error else ''})")

@@ -40,7 +40,13 @@ def _profile(kver: KernelVersion, arch: str = "x86_64") -> "ArchProfile":
 
 
 def _is_seed(n: NdNamespace) -> bool:
-    return (n.raw_size == 0) if n.source == "sysfs" else (n.size == 0)
+    """The seed namespace of a labelled region: size 0 and no uuid (ndctl lists an all-zero
+    one).  A namespace with a uuid and size 0 is real: ndctl lists a fsdax/devdax namespace's
+    data size, which is 0 when the info block leaves no pages (6.1 creates such a device with
+    npfns = 0, kernel-observations rule 5); sysfs gives the raw size, 0 only for a seed."""
+    if n.source == "sysfs":
+        return n.raw_size == 0
+    return n.size == 0 and not (n.uuid and set(n.uuid) - set("0-"))
 
 
 def _labels(b: _Builder, r: _Region, q: Optional[NdRegion], res: Optional[Resource]) -> Optional[bool]:

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..result import LayoutResult, NamespaceResult, SectionResult
 from ..sizes import short_size
 
-_STATUS_STYLE = {"enabled": "green", "failed": "bold red", "refused": "yellow"}
+_STATUS_STYLE = {"enabled": "green", "failed": "bold red", "refused": "yellow", "disabled": "dim"}
 _OWNER_STYLES = ("cyan", "magenta", "blue", "green", "yellow", "bright_cyan", "bright_magenta",
                  "bright_blue", "bright_green", "bright_yellow")
 _RAM_STYLE = "grey50"
@@ -110,6 +110,8 @@ def _problems(console, r: LayoutResult) -> None:
                 console.print(f"    [bold]fix:[/] {f.text}", soft_wrap=True)
             if not n.fixes:
                 console.print("    [dim]no single change found that enables it[/]", soft_wrap=True)
+        for w in n.warnings:
+            console.print(f"[yellow]! {n.name}[/] ({n.status}): {w}", soft_wrap=True)
         if n.kmem is not None and (n.kmem.error or n.status == "enabled"):
             k = n.kmem
             if k.error:
