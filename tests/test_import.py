@@ -80,7 +80,16 @@ def test_round_trip_from_human_sizes():
     code, stdout, stderr = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list_human.json",
                                       "--kernel", "6.1")
     assert code == 0, stderr
-    assert "rounded to two decimals" in stderr and "approximate" in stdout
+    assert "(approximate: ndctl list -u rounds sizes to two decimals)" in stderr
+    assert "# '(approximate: …)' marks a value derived from an ndctl list -u size" in stdout
+    # the label version inferred from the sector namespace's size: BTT 1.1 and 2.0 differ by
+    # 4K, which two decimals of MiB do not show ("62.91 MiB", exactly 65961984: BTT 1.1, as
+    # the region's label index 1.1 gives; the -u value rounded to 4K would match BTT 2.0)
+    assert "assumed: region0.label_version: none (BTT 1.1): the BTT 1.1 and 2.0 layouts of namespace0.5 " \
+        "both round to ndctl -u's size (approximate" in stderr
+    assert "label_version:" not in [l.split()[0] for l in stdout.splitlines() if l.strip()]
+    code, exact, err = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list.json", "--kernel", "6.1")
+    assert code == 0 and "approximate" not in exact + err and "label_version" not in exact + err
     res = load_platform_text(stdout, "u")
     from pmemplan.engine import compute_layout
     out = compute_layout(res, "6.1")
@@ -91,6 +100,13 @@ def test_round_trip_from_human_sizes():
         assert abs(got - size) <= unit // 200 + 4096, name       # two decimals, rounded to 4K
         exact += got == size
     assert exact >= 6       # (the sector namespace's two BTT versions differ by less than -u shows)
+
+
+def test_shown_alike():
+    from pmemplan.importer.ndctl import shown_alike
+    assert shown_alike(65961984, 65966080)                  # 62.91 MiB both
+    assert not shown_alike(65961984, 65961984 + 16384)      # 62.91 / 62.92 MiB
+    assert not shown_alike(1023 << 20, 1 << 30)             # MiB vs GiB
 
 
 def test_human_size_parsing():
@@ -554,3 +570,20 @@ regions:
   - {name: region0, start: 0x100000000, size: 1G, labels: false,
      namespaces: [{name: namespace0.0, mode: raw, state: disabled}]}
 """, "p.yaml")
+
+
+def test_label_version_from_human_sizes_is_marked_approximate():
+    """A 128M sector namespace (4K sectors): BTT 1.1 gives 126.84 MiB, BTT 2.0 126.85 MiB, so
+    -u tells them apart; the label version inferred from it is marked approximate."""
+    io = parse_iomem("0-7fffffff : System RAM\n100000000-13fffffff : Persistent Memory\n"
+                     "  100000000-107ffffff : namespace0.0\n")
+    nd = parse_ndctl('{"dev":"region0","size":"1024.00 MiB (1073.74 MB)","align":16777216,'
+                     '"namespaces":[{"dev":"namespace0.0","mode":"sector","size":"126.85 MiB (133.01 MB)",'
+                     '"uuid":"89627b67-985a-47f7-b3d1-4fde3664b943","raw_uuid":"bee536ad-7b81-48a2-a2df-'
+                     '239a7b94c94e","sector_size":4096}]}')
+    res = build_platform(iomem=io, ndctl=nd, kernel="6.1")
+    assert res.data["regions"][0]["label_version"] == "1.2"
+    text = res.yaml()
+    line = next(l for l in text.splitlines() if l.strip().startswith("label_version:"))
+    assert "BTT 2.0" in line and "(approximate: ndctl list -u rounds sizes to two decimals)" in line
+    assert "# '(approximate: …)' marks" in text

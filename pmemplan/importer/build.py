@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..errors import InputError, ValueParseError
 from ..kversion import KernelVersion
 from .iomem import _DEV_NAME, _NS_NAME, Resource, _is_pmem, _region_no, parse_iomem
 from .infer import _infer_dax, _is_seed, _labels, _raw_size
-from .ndctl import SZ_4K, DaxDevice, NdctlInfo, NdNamespace, NdRegion
+from .ndctl import APPROX, SZ_4K, DaxDevice, NdctlInfo, NdNamespace, NdRegion, shown_alike
 from .records import ImportMissing, ImportResult, Note, _Ns, _Region
 from .sysfs import LiveCapture
 
@@ -67,6 +67,7 @@ class _Builder:
         self.name = name
         self.missing: List[str] = []
         self.arch = "x86_64"
+        self.noted: Set[Tuple[str, Optional[str]]] = set()
 
     def note(self, kind: str, target: str, key: Optional[str], text: str) -> None:
         self.notes.append(Note(kind, target, key, text))
@@ -187,7 +188,10 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
         parts.extend(rest)
         raise ImportMissing("missing: " + "; ".join(parts))
 
-    res = ImportResult(data, b.notes, list(sources))
+    res = ImportResult(data, b.notes, list(sources), approximate=nd.approximate)
+    if nd.approximate:
+        b.note("note", "platform", None, "the ndctl list input has -u sizes (two decimals): every value "
+               "derived from them is marked \"approximate\"")
     data["regions"] = [_region_dict(r) for r in regions]
     _tag_ns_notes(b, regions)
     if check:
@@ -347,7 +351,7 @@ def _region_values(b: _Builder, r: _Region, res: Optional[Resource], q: Optional
     elif q is not None and q.start is not None and q.size is not None:
         r.start, r.size = q.start, q.size
         if q.size_approx:
-            b.note("from", t, "size", f"ndctl list -u's rounded size, rounded to the region align: approximate")
+            b.note("from", t, "size", f"ndctl list -u's size, rounded to the region align ({APPROX})")
     else:
         nss = [n.dev for n in q.namespaces if (n.size or n.raw_size)] if q is not None else []
         b.missing.append(r.name + (f" ({', '.join(nss)})" if nss else ""))
@@ -419,9 +423,6 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
         if ns.mode == "sector":
             ns.sector_size = n.sector_size
         ns.usable, ns.usable_approx = n.size, n.size_approx
-        if ns.usable_approx:
-            b.note("from", t, "size", "ndctl list -u sizes are rounded to two decimals: the sizes "
-                   "derived from it are approximate")
         # the data range of a devdax namespace
         if ns.mode == "devdax":
             data = _dax_child(res, c, n, dax)
@@ -578,18 +579,25 @@ def _adjust(b: _Builder, res: ImportResult, regions: List[_Region], want: Dict[s
         rd = next(x for x in res.data["regions"] if x["name"] == r.name)
         if got.mode == "sector" and got.status == "enabled" and ns.usable is not None \
                 and got.usable_size != ns.usable and r.provider != "e820" and not r.label_version:
+            fits: List[Tuple[str, str]] = []
             for ver, lv in (("2.0", "1.2"), ("1.1", "1.1")):
                 try:
-                    ok = btt_layout(got.size, got.sector_size or 4096, ver).usable_size == ns.usable
+                    u = btt_layout(got.size, got.sector_size or 4096, ver).usable_size
                 except BttError:
                     continue
-                if ok:
-                    rd["label_version"] = lv
-                    r.label_version = lv
-                    b.note("from", r.name, "label_version", f"\"{lv}\": the BTT {ver} layout gives "
-                           f"ndctl's {ns.usable:#x} for {ns.name}")
-                    changed = True
-                    break
+                if u == ns.usable if not ns.usable_approx else shown_alike(u, ns.usable):
+                    fits.append((ver, lv))
+            if len(fits) == 1:
+                ver, lv = fits[0]
+                rd["label_version"] = lv
+                r.label_version = lv
+                b.note("from", r.name, "label_version", f"\"{lv}\": the BTT {ver} layout gives "
+                       f"ndctl's {ns.usable:#x} for {ns.name}" + (f" ({APPROX})" if ns.usable_approx else ""))
+                changed = True
+            elif len(fits) > 1 and (r.name, "label_version") not in b.noted:
+                b.noted.add((r.name, "label_version"))
+                b.note("assumed", r.name, "label_version", f"none (BTT 1.1): the BTT 1.1 and 2.0 layouts of "
+                       f"{ns.name} both round to ndctl -u's size ({APPROX})")
     return changed
 
 

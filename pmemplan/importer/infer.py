@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from ..kversion import KernelVersion
 from .iomem import _NS_NAME, Resource
-from .ndctl import NdNamespace, NdRegion
+from .ndctl import APPROX, NdNamespace, NdRegion
 from .records import _Ns, _Region
 
 if TYPE_CHECKING:
@@ -200,14 +200,14 @@ def _raw_size(b: _Builder, r: _Region, ns: _Ns, nxt: int, kver: KernelVersion,
             b.note("from", t, "map", f"{mp}: the only map whose info block gives ndctl's size")
         what = "the head and data /proc/iomem shows" if ns.mode == "devdax" else "/proc/iomem"
         b.note("from", t, "size", f"the smallest size (a multiple of {gg:#x}) whose info block gives "
-               f"ndctl's {U:#x}" + (" (approximate)" if ns.usable_approx else "") +
+               f"ndctl's {U:#x}" + (f" ({APPROX})" if ns.usable_approx else "") +
                f", fitting {what}" + (f"; it may be up to {hi:#x} long (the space before "
                f"{'the next namespace' if nxt < r.start + r.size else 'the region end'})" if hi > S else ""))
         return
     S = min(hi, align_up(max(lo, U + U // 63 + SZ_8K), g))
     ns.size = S
     b.note("assumed", t, "size", f"{S:#x}: no size gives ndctl's {U:#x} exactly" +
-           (" (ndctl -u sizes are approximate)" if ns.usable_approx else ""))
+           (f" ({APPROX})" if ns.usable_approx else ""))
     if ns.map is None:
         ns.map = "dev"
         b.note("assumed", t, "map", "dev (ndctl's default)")

@@ -38,6 +38,19 @@ def parse_json_size(v: Any) -> Tuple[Optional[int], bool]:
     return None, False
 
 
+# how a value derived from an `ndctl list -u` size is marked (YAML comment and report)
+APPROX = "approximate: ndctl list -u rounds sizes to two decimals"
+
+
+def shown_alike(a: int, b: int) -> bool:
+    """Whether ``ndctl list -u`` prints ``a`` and ``b`` alike: two decimals of the largest
+    binary unit (KiB, MiB, GiB, …) not above the value."""
+    def shown(x: int) -> Tuple[int, str]:
+        shift = 10 * max(0, (max(x, 1).bit_length() - 1) // 10)
+        return shift, f"{x / (1 << shift):.2f}"
+    return shown(a) == shown(b)
+
+
 @dataclass
 class NdNamespace:
     dev: str

@@ -74,6 +74,7 @@ class ImportResult:
     notes: List[Note]
     sources: List[str]
     checks: Dict[str, Tuple[Optional[int], Optional[int]]] = field(default_factory=dict)
+    approximate: bool = False      # some input size came from ndctl list -u (two decimals)
 
     def yaml(self) -> str:
         from ..render.import_out import render_yaml

@@ -53,6 +53,9 @@ def render_yaml(res: "ImportResult") -> str:
     if res.sources:
         out.append("# inputs: " + ", ".join(res.sources))
     out.append("# '# from:' marks a value derived from the inputs, '# assumed:' one they do not give")
+    if res.approximate:
+        out.append("# '(approximate: …)' marks a value derived from an ndctl list -u size (two decimals); "
+                   "ndctl list without -u gives exact ones")
     for key in ("format", "name", "arch", "kernel", "phys_bits", "memory_block_size"):
         if key in d:
             out.append(f"{key}: {_scalar(d[key], key)}{c('platform', key)}")
