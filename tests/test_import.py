@@ -587,3 +587,62 @@ def test_label_version_from_human_sizes_is_marked_approximate():
     line = next(l for l in text.splitlines() if l.strip().startswith("label_version:"))
     assert "BTT 2.0" in line and "(approximate: ndctl list -u rounds sizes to two decimals)" in line
     assert "# '(approximate: …)' marks" in text
+
+
+# ----------------------------------------------------------------------------- no pmem, output checks
+
+def test_live_without_pmem_writes_the_memory_map(tmp_path):
+    """A captured tree with /proc/iomem but no /sys/bus/nd: the memory map (for planning
+    memmap= or QEMU NVDIMMs), exit 0, and a line on stderr saying no pmem was found."""
+    out = tmp_path / "p.yaml"
+    code, stdout, err = run_import("--live", "--root", DATA / "live" / "no-pmem", "-o", out, "-q")
+    assert code == 0, err
+    assert err.strip().splitlines() == ["pmemplan import: no pmem found (no /sys/bus/nd (no libnvdimm "
+                                        "driver loaded); no 'Persistent Memory' range in /proc/iomem): "
+                                        "the memory map alone is written"]
+    p = load_platform(out)
+    assert p.regions == [] and p.kernel == "6.1.0-56-amd64" and p.memory_block_size == 128 << 20
+    ram = [m for m in p.memory if m.type == "system-ram"]
+    assert [(m.start, m.end) for m in ram] == [(0x1000, 0x9fc00), (0x100000, 0x7ffdf000)]
+    # a libnvdimm bus without regions: the same
+    root = tmp_path / "root"
+    shutil.copytree(DATA / "live" / "no-pmem", root)
+    bus = root / "sys" / "bus" / "nd" / "devices" / "ndbus0"
+    bus.mkdir(parents=True)
+    (bus / "provider").write_text("ACPI.NFIT\n")
+    code, stdout, err = run_import("--live", "--root", root)
+    assert code == 0 and "regions: []" in stdout and "no region in /sys/bus/nd/devices" in err
+
+
+def test_no_pmem_without_live_is_still_missing(tmp_path):
+    f = tmp_path / "iomem"
+    f.write_text((DATA / "live" / "no-pmem" / "proc" / "iomem").read_text())
+    code, out, err = run_import("--iomem", f)
+    assert code == 2 and "missing: a persistent-memory region" in err
+
+
+@pytest.mark.parametrize("target, fragment", [
+    ("dir", "is a directory"),
+    ("nodir/p.yaml", "no such directory"),
+    ("exists.yaml", "exists; use --force"),
+])
+def test_output_is_checked_before_the_work(tmp_path, target, fragment, monkeypatch):
+    """-o is checked before any input is read: with an unreadable input, the output error wins."""
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "exists.yaml").write_text("mine\n")
+    import pmemplan.importer as imp
+    calls = []
+    monkeypatch.setattr(imp, "parse_iomem", lambda *a, **k: calls.append(a))
+    code, out, err = run_import("--iomem", tmp_path / "no-such-input", "-o", tmp_path / target)
+    assert code == 2 and fragment in err and len(err.strip().splitlines()) == 1, err
+    assert not calls and (tmp_path / "exists.yaml").read_text() == "mine\n"
+
+
+def test_output_in_a_read_only_directory(tmp_path, monkeypatch):
+    """(os.access is replaced: the tests may run as root, who can write anywhere.)"""
+    import pmemplan.commands.import_cmd as cmd
+    seen = []
+    monkeypatch.setattr(cmd.os, "access", lambda path, mode: seen.append(str(path)) or False)
+    code, out, err = run_import("--iomem", tmp_path / "no-such-input", "-o", tmp_path / "p.yaml")
+    assert code == 2 and "cannot write: permission denied" in err and "No such file" not in err
+    assert seen == [str(tmp_path)]

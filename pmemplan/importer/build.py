@@ -165,6 +165,14 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
         b.note("warning", "memory", None, "no System RAM at the top level of /proc/iomem")
 
     regions = _regions(b, pm_ranges, nd, dax, kver)
+    if not regions and not b.missing and live is not None and live.no_pmem and ndctl is None:
+        # a machine without pmem: its memory map is still what memmap= or QEMU NVDIMMs are
+        # planned against
+        res = ImportResult(data, b.notes, list(sources), approximate=nd.approximate,
+                           no_pmem=f"no pmem found ({live.no_pmem}; no 'Persistent Memory' range in "
+                                   "/proc/iomem): the memory map alone is written")
+        data["regions"] = []
+        return res
     if not regions and not b.missing:
         what = []
         if iomem is not None:

@@ -75,6 +75,7 @@ class ImportResult:
     sources: List[str]
     checks: Dict[str, Tuple[Optional[int], Optional[int]]] = field(default_factory=dict)
     approximate: bool = False      # some input size came from ndctl list -u (two decimals)
+    no_pmem: Optional[str] = None  # the live system has no pmem: why (only memory is written)
 
     def yaml(self) -> str:
         from ..render.import_out import render_yaml

@@ -31,6 +31,7 @@ class LiveCapture:
     block_size: Optional[int]
     ndctl: NdctlInfo
     dax: Dict[str, DaxDevice]
+    no_pmem: Optional[str] = None      # why the system has no pmem (no libnvdimm, no region)
 
 
 def _read_attr(path: str) -> Optional[str]:
@@ -77,8 +78,7 @@ def read_live(root: str = "/") -> LiveCapture:
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}", iomem_path) from None
     nd_dir = os.path.join(root, "sys", "bus", "nd", "devices")
-    if not os.path.isdir(nd_dir):
-        raise InputError("no libnvdimm devices (is the nd_pmem/libnvdimm driver loaded?)", nd_dir)
+    has_nd = os.path.isdir(nd_dir)
     kernel = _read_attr(os.path.join(root, "proc", "sys", "kernel", "osrelease"))
     arch = _read_attr(os.path.join(root, "proc", "sys", "kernel", "arch"))
     if arch is None and os.path.abspath(root) == "/":
@@ -86,7 +86,10 @@ def read_live(root: str = "/") -> LiveCapture:
     bs = _read_attr(os.path.join(root, "sys", "devices", "system", "memory", "block_size_bytes"))
     block_size = int(bs, 16) if bs and re.fullmatch(r"[0-9a-fA-F]+", bs) else None
 
-    names = sorted(os.listdir(nd_dir))
+    try:
+        names = sorted(os.listdir(nd_dir)) if has_nd else []
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}", nd_dir) from None
     buses = {n: _read_attr(os.path.join(nd_dir, n, "provider")) for n in names if n.startswith("ndbus")}
     info = NdctlInfo()
     holders: Dict[str, Dict[str, Optional[str]]] = {}
@@ -200,5 +203,10 @@ def read_live(root: str = "/") -> LiveCapture:
                     if ns.dev == dev.namespace:
                         ns.chardevs.append(dev.chardev)
                         ns.system_ram = dev.mode == "system-ram"
-    return LiveCapture(root, iomem, kernel, arch, block_size, info, dax)
+    no_pmem = None
+    if not has_nd:
+        no_pmem = "no /sys/bus/nd (no libnvdimm driver loaded)"
+    elif not info.regions:
+        no_pmem = "no region in /sys/bus/nd/devices"
+    return LiveCapture(root, iomem, kernel, arch, block_size, info, dax, no_pmem)
 
