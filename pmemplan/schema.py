@@ -84,7 +84,8 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
         "label_version": ("Label version", "Namespace label format: \"1.1\", \"1.2\" or \"uninitialised\"."),
         "interleave_ways": ("Interleave ways", "Number of DIMMs the region interleaves (1-64)."),
         "align": ("Region align", "regionX/align: a power of two >= 4K."),
-        "numa_node": ("NUMA node", "NUMA node of the region."),
+        "numa_node": ("NUMA node", "NUMA node of the region (import copies it from ndctl or sysfs); "
+                      "informational, the model does not use it."),
         "namespaces": ("Namespaces", "The namespaces to create in the region, in order."),
         "pfn_seed_align": ("pfn seed align", "The align an earlier, failed ndctl attempt left on the "
                            "region's pfn seed device (ndctl takes a new fsdax namespace's default align "
