@@ -111,7 +111,8 @@ def _problems(console, r: LayoutResult) -> None:
             if not n.fixes:
                 console.print("    [dim]no single change found that enables it[/]", soft_wrap=True)
         for w in n.warnings:
-            console.print(f"[yellow]! {n.name}[/] ({n.status}): {w}", soft_wrap=True)
+            from rich.markup import escape
+            console.print(f"[yellow]! {n.name}[/] ({n.status}): {escape(w)}", soft_wrap=True)
         if n.kmem is not None and (n.kmem.error or n.status == "enabled"):
             k = n.kmem
             if k.error:
