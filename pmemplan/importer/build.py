@@ -125,26 +125,26 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
 
     memory: List[Dict[str, Any]] = []
     pm_ranges: List[Resource] = []
-    for res in iomem or ():
-        inside = [r for r in res.walk() if _is_pmem(r.name)]
-        if _is_pmem(res.name):
-            pm_ranges.append(res)
+    for top in iomem or ():
+        inside = [r for r in top.walk() if _is_pmem(r.name)]
+        if _is_pmem(top.name):
+            pm_ranges.append(top)
             continue
         if inside:
             pm_ranges.extend(inside)
-            b.note("note", f"memory", None, f"{res.name} {res.start:#x}-{res.end - 1:#x} holds pmem; "
+            b.note("note", f"memory", None, f"{top.name} {top.start:#x}-{top.end - 1:#x} holds pmem; "
                    "left out of memory (only its pmem ranges are imported)")
             continue
-        t = _memory_type(res.name)
-        m: Dict[str, Any] = {"type": t, "start": res.start, "size": res.size}
-        if t == "other" and _DEV_NAME.match(res.name) and res.name.startswith("dax"):
+        t = _memory_type(top.name)
+        m: Dict[str, Any] = {"type": t, "start": top.start, "size": top.size}
+        if t == "other" and _DEV_NAME.match(top.name) and top.name.startswith("dax"):
             # v6.19-ish: Soft Reserved no longer shows; the dax device is the top level
             m["type"] = "soft-reserved"
             b.note("assumed", f"memory[{len(memory)}]", "type",
-                   f"soft-reserved: top-level {res.name} (device-dax of a Soft Reserved range whose "
+                   f"soft-reserved: top-level {top.name} (device-dax of a Soft Reserved range whose "
                    "parent the kernel hides)")
-        if t in ("acpi", "pci", "other") or m["type"] == "soft-reserved" and res.name != "Soft Reserved":
-            m["name"] = res.name
+        if t in ("acpi", "pci", "other") or m["type"] == "soft-reserved" and top.name != "Soft Reserved":
+            m["name"] = top.name
         memory.append(m)
     limit_bits = 46 if arch == "x86_64" else 52
     hi_end = max([m["start"] + m["size"] for m in memory] + [r.end for r in pm_ranges] + [0])
@@ -273,7 +273,8 @@ def _match(b: _Builder, pm: List[Resource], nd: NdctlInfo) -> List[Tuple[Optiona
             continue
         legacy = r.provider == "e820" if r.provider else None
 
-        def fits(x: Resource) -> bool:
+        def fits(x: Resource, r: NdRegion = r) -> bool:
+            assert r.size is not None
             if legacy is not None and (x.name == "Persistent Memory (legacy)") != legacy:
                 return False
             if r.size_approx:
@@ -395,9 +396,9 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
                 continue
             listed.append(n)
     seen = {n.dev for n in listed}
-    for c in by_start:                          # namespaces only /proc/iomem knows
-        if c.name not in seen:
-            listed.append(NdNamespace(c.name, region=r.name, source="iomem"))
+    for kid in by_start:                        # namespaces only /proc/iomem knows
+        if kid.name not in seen:
+            listed.append(NdNamespace(kid.name, region=r.name, source="iomem"))
     if not listed and r.labels is False and res is not None and r.nd is None:
         # a label-less region always has its one namespace; without a claim it is raw
         listed.append(NdNamespace(f"namespace{_num(r.name)}.0", region=r.name, source="iomem", enabled=False))
@@ -406,7 +407,7 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
         t = n.dev
         ns.enabled = n.enabled
         ns.label_uuid = bool(n.raw_uuid)
-        c = kids.get(n.dev)
+        c: Optional[Resource] = kids.get(n.dev)
         if n.source == "iomem":
             if c is not None:
                 b.note("from", t, "state", "enabled: /proc/iomem shows the resource its driver requested")
@@ -473,9 +474,9 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
     if r.start is None:
         return
     # sizes that need the model, in address order
-    ordered = sorted((x for x in r.namespaces if x.start is not None), key=lambda x: x.start)
+    ordered = sorted((x for x in r.namespaces if x.start is not None), key=lambda x: x.start or 0)
     for i, ns in enumerate(ordered):
-        nxt = ordered[i + 1].start if i + 1 < len(ordered) else r.start + (r.size or 0)
+        nxt = ordered[i + 1].start or 0 if i + 1 < len(ordered) else r.start + (r.size or 0)
         if ns.size is None:
             _raw_size(b, r, ns, nxt, kver, all_regions)
         if ns.mode == "devdax" and ns.size and (ns.map is None or ns.align is None) and ns.head_end:

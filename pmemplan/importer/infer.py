@@ -39,6 +39,12 @@ def _profile(kver: KernelVersion, arch: str = "x86_64") -> "ArchProfile":
     return arch_profile(arch, kver)
 
 
+def _ns_no(dev: str) -> Optional[int]:
+    """namespaceN.M -> M."""
+    m = _NS_NAME.match(dev)
+    return int(m.group(2)) if m else None
+
+
 def _is_seed(n: NdNamespace) -> bool:
     """The seed namespace of a labelled region: size 0 and no uuid (ndctl lists an all-zero
     one).  A namespace with a uuid and size 0 is real: ndctl lists a fsdax/devdax namespace's
@@ -71,7 +77,7 @@ def _labels(b: _Builder, r: _Region, q: Optional[NdRegion], res: Optional[Resour
             why = "a raw namespace with a uuid"
         elif q.available_size:
             why = "available_size is not 0"
-        elif any(_NS_NAME.match(n.dev) and _NS_NAME.match(n.dev).group(2) != "0" for n in real):
+        elif any(_ns_no(n.dev) not in (None, 0) for n in real):
             why = "a namespace numbered above .0"
         if why:
             b.note("from", t, "labels", f"true: {why}")
@@ -81,7 +87,7 @@ def _labels(b: _Builder, r: _Region, q: Optional[NdRegion], res: Optional[Resour
             return False
     if res is not None:
         kids = [c for c in res.children if _NS_NAME.match(c.name)]
-        if len(kids) == 1 and kids[0].start == res.start and _NS_NAME.match(kids[0].name).group(2) == "0":
+        if len(kids) == 1 and kids[0].start == res.start and _ns_no(kids[0].name) == 0:
             last = max(c.end for c in res.children)
             if last == res.end:
                 b.note("assumed", t, "labels", "false: one namespace spanning the region in /proc/iomem")
@@ -170,6 +176,7 @@ def _raw_size(b: _Builder, r: _Region, ns: _Ns, nxt: int, kver: KernelVersion,
                + ("the smallest size holding what /proc/iomem shows" if lo else "up to the next namespace"))
         return
     U = ns.usable
+    assert r.size is not None
     maps = [ns.map] if ns.map else ["dev", "mem"]
     dataoffs: List[int] = []
     if ns.head_end is not None:
@@ -189,9 +196,9 @@ def _raw_size(b: _Builder, r: _Region, ns: _Ns, nxt: int, kver: KernelVersion,
             def dataoff_of(S: int, mp: str = mp) -> Optional[int]:
                 ib = info_block(p, t, start, S, devdax, mp, align)
                 return None if ib is None else ib.dataoff
-            S = _search_size(p, start, U, lo, hi, gg, align, mp, dataoffs, usable_of, dataoff_of)
-            if S is not None and (best is None or S < best[0]):
-                best = (S, mp, gg)
+            found = _search_size(p, start, U, lo, hi, gg, align, mp, dataoffs, usable_of, dataoff_of)
+            if found is not None and (best is None or found < best[0]):
+                best = (found, mp, gg)
     if best is not None:
         S, mp, gg = best
         ns.size = S

@@ -297,8 +297,10 @@ def _dax_from_json(d: Dict[str, Any], path: Optional[str]) -> DaxDevice:
     if isinstance(maps, list) and maps:
         starts = [parse_json_size(m.get("start"))[0] for m in maps if isinstance(m, dict)]
         ends = [parse_json_size(m.get("end"))[0] for m in maps if isinstance(m, dict)]
-        if starts and ends and None not in starts and None not in ends:
-            dev.start, dev.end = min(starts), max(ends) + 1
+        s_known = [x for x in starts if x is not None]
+        e_known = [x for x in ends if x is not None]
+        if s_known and e_known and len(s_known) == len(starts) and len(e_known) == len(ends):
+            dev.start, dev.end = min(s_known), max(e_known) + 1
     if path:
         m = _DAX_PATH.search(path.replace("\\/", "/"))
         if m:

@@ -175,11 +175,11 @@ def read_live(root: str = "/") -> LiveCapture:
             lo = hi = None
             for sub in sorted(os.listdir(path)) if os.path.isdir(path) else ():
                 if sub.startswith("mapping") and os.path.isdir(os.path.join(path, sub)):
-                    s = _int_or_none(_read_attr(os.path.join(path, sub, "start")))
-                    e = _int_or_none(_read_attr(os.path.join(path, sub, "end")))
-                    if s is not None and e is not None:
-                        lo = s if lo is None else min(lo, s)
-                        hi = e + 1 if hi is None else max(hi, e + 1)
+                    ms = _int_or_none(_read_attr(os.path.join(path, sub, "start")))
+                    me = _int_or_none(_read_attr(os.path.join(path, sub, "end")))
+                    if ms is not None and me is not None:
+                        lo = ms if lo is None else min(lo, ms)
+                        hi = me + 1 if hi is None else max(hi, me + 1)
             if lo is None:
                 res = _int_or_none(a["resource"])
                 if res is not None and dev.size is not None:
