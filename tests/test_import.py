@@ -646,3 +646,18 @@ def test_output_in_a_read_only_directory(tmp_path, monkeypatch):
     code, out, err = run_import("--iomem", tmp_path / "no-such-input", "-o", tmp_path / "p.yaml")
     assert code == 2 and "cannot write: permission denied" in err and "No such file" not in err
     assert seen == [str(tmp_path)]
+
+
+def test_live_state_comes_from_the_driver(tmp_path):
+    """sysfs: a namespace is enabled when it or its pfn/dax/btt device has a driver bound."""
+    root = tmp_path / "root"
+    shutil.copytree(DATA / "live" / "nv_labels-final", root, symlinks=True)
+    (root / "sys" / "bus" / "nd" / "devices" / "pfn0.1" / "driver").unlink()
+    res = build_platform(live=read_live(str(root)))
+    states = {n: v["state"] for n, v in ns_of(res.data).items()}
+    assert states["namespace0.1"] == "disabled"
+    assert all(s == "enabled" for n, s in states.items() if n != "namespace0.1")
+    from pmemplan.engine import compute_layout
+    out = compute_layout(res.platform())
+    assert out.namespace("namespace0.1").status == "disabled"
+    assert out.namespace("namespace0.0").status == "enabled"
