@@ -155,13 +155,15 @@ class Summary:
     enabled: int = 0
     failed: int = 0
     refused: int = 0
+    disabled: int = 0     # imported namespaces the machine showed disabled (state: disabled)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"usable_size": self.usable_size, "lost": self.lost,
                 "padding_saved": self.padding_saved, "legacy_kernel": self.legacy_kernel,
                 "only_enabled_under_kernel": list(self.only_enabled_under_kernel),
                 "only_enabled_under_legacy": list(self.only_enabled_under_legacy),
-                "enabled": self.enabled, "failed": self.failed, "refused": self.refused}
+                "enabled": self.enabled, "failed": self.failed, "refused": self.refused,
+                "disabled": self.disabled}
 
 
 @dataclass

@@ -466,7 +466,8 @@ def _summary(nss: List[NamespaceResult]) -> Summary:
                    lost=sum(sum(n.lost.values()) for n in nss),
                    padding_saved=0, legacy_kernel=None,
                    enabled=len(en), failed=sum(n.status == "failed" for n in nss),
-                   refused=sum(n.status == "refused" for n in nss))
+                   refused=sum(n.status == "refused" for n in nss),
+                   disabled=sum(n.status == "disabled" for n in nss))
 
 
 def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],

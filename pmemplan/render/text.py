@@ -203,7 +203,8 @@ def _summary(console, r: LayoutResult) -> None:
     s = r.summary
     console.print(f"[bold]Summary:[/] usable {_sz(s.usable_size)}, lost {_sz(s.lost)} — "
                   f"[green]{s.enabled} enabled[/], [red]{s.failed} failed[/], "
-                  f"[yellow]{s.refused} refused[/]", soft_wrap=True)
+                  f"[yellow]{s.refused} refused[/]" + (f", {s.disabled} disabled" if s.disabled else ""),
+                  soft_wrap=True)
     if s.legacy_kernel and s.legacy_kernel != r.kernel:
         console.print(f"[bold]Padding saved[/] against Linux {s.legacy_kernel}: {_sz(s.padding_saved)}",
                       soft_wrap=True)
