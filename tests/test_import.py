@@ -662,3 +662,11 @@ def test_live_state_comes_from_the_driver(tmp_path):
     out = compute_layout(res.platform())
     assert out.namespace("namespace0.1").status == "disabled"
     assert out.namespace("namespace0.0").status == "enabled"
+
+
+@pytest.mark.parametrize("snap", ["nv_labels/boot1/snap/final", "nv_kmem/boot1/snap/final",
+                                  "e820_unaligned_start/boot1/snap/final", "nv_shift/boot2/snap/final"])
+def test_records_and_yaml_agree(snap):
+    """The model runs on the records built from the import's data; the YAML written says the same."""
+    res = imported(snap)
+    assert res.platform() == load_platform_text(res.yaml(), "p.yaml")
