@@ -409,11 +409,12 @@ def _enable_observed(p: ArchProfile, mem: MemoryState, s: _Slot, state: str,
     # range first; what the model refuses now happens on the next enable
     warning = _next_enable_warning(res, p.kernel)
     res.status, res.error, res.messages = "enabled", None, []
-    s.ns = s.ns.replace(exists=False)
+    ns = s.ns
+    s.ns = ns.replace(exists=False)
     try:
         _enable(p, mem, s, others, notes)
     finally:
-        s.ns = s.ns.replace(exists=True)
+        s.ns = ns
     res.warnings.append(warning)
     if res.status != "enabled":
         res.warnings.append("the machine shows it enabled, but the model cannot enable it")
