@@ -108,7 +108,7 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
         except OSError as e:
             click.echo(f"pmemplan: {e.filename}: {e.strerror}", err=True)
             sys.exit(EXIT_INPUT)
-    if check and any(n.status != "enabled" for r in results for n in r.namespaces):
+    if check and any(n.status in ("failed", "refused") for r in results for n in r.namespaces):
         sys.exit(EXIT_CHECK)
 
 

@@ -8,17 +8,16 @@ whether the section is early (boot memory), who else owns parts of that section,
 place in the info-block layout (info block, memmap area, alignment padding, data,
 truncated tail).
 
-The section table and the device page maps are the engine's state after a run.
-:class:`~pmemplan.result.LayoutResult` does not carry them, so :func:`engine_state`
-replays the run with the engine's own steps (``layout._enable`` and ``_online_kmem``,
-in the engine's order) unless the result carries a ``memory_state`` attribute.
-Pure: no I/O.
+The section table and the device page maps are the engine's state after a run, which
+:class:`~pmemplan.result.LayoutResult` carries (``memory_state``, ``profile`` and each
+namespace's ``pfn`` info block); :func:`engine_state` collects them.  The text rendering is
+:func:`pmemplan.render.explain_out.render_text`.  Pure: no I/O.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from .errors import ValueParseError
 from .kversion import KernelVersion
@@ -26,7 +25,12 @@ from .platform import Platform
 from .result import LayoutResult, NamespaceResult
 from .sizes import parse_size
 
-__all__ = ["EngineState", "engine_state", "parse_query", "explain", "Explanation", "render_text"]
+if TYPE_CHECKING:
+    from .engine.arch import ArchProfile
+    from .engine.memory import MemoryState
+    from .engine.pfn_devs import InfoBlock
+
+__all__ = ["EngineState", "engine_state", "parse_query", "explain", "Explanation"]
 
 SUBSECTION = 1 << 21
 
@@ -37,10 +41,10 @@ SUBSECTION = 1 << 21
 class EngineState:
     """What the hot-plug core held at the end of one run."""
     kernel: KernelVersion
-    profile: Any                                   # ArchProfile
-    mem: Any                                       # MemoryState
+    profile: "ArchProfile"
+    mem: "MemoryState"
     result: LayoutResult
-    infos: Dict[str, Any] = field(default_factory=dict)      # namespace -> InfoBlock
+    infos: Dict[str, "InfoBlock"] = field(default_factory=dict)      # namespace -> its info block
     pgmap_owner: Dict[str, str] = field(default_factory=dict)  # pgmap device -> namespace
     kmem: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # namespace -> onlined range
     replay_mismatch: List[str] = field(default_factory=list)
@@ -50,6 +54,8 @@ def engine_state(platform: Platform, result: LayoutResult) -> EngineState:
     """The MemoryState, info blocks and kmem ranges behind ``result`` (the engine keeps
     them on the result: ``memory_state``, ``profile``, ``NamespaceResult.pfn``)."""
     kv = KernelVersion.parse(result.kernel)
+    if result.memory_state is None or result.profile is None:
+        raise ValueError("explain needs the engine's state: a LayoutResult from compute_layout()")
     st = EngineState(kv, result.profile, result.memory_state, result)
     for n in result.namespaces:
         if n.start is None or n.status == "refused":
@@ -238,6 +244,7 @@ def _struct_page(st: EngineState, addr: int, nr: int, owner: Dict[str, Any],
         ib = st.infos.get(who)
         if ib is not None and ib.mode == "dev":
             nsr = st.result.namespace(who)
+            assert nsr.start is not None      # (an info block belongs to a placed namespace)
             a = nsr.start + ib.start_pad + ib.info_reserve
             b = nsr.start + ib.start_pad + ib.dataoff
             return {"where": "altmap", "range": [a, b],
@@ -255,6 +262,9 @@ def _layout(st: EngineState, ns: NamespaceResult, addr: int) -> Dict[str, Any]:
     assert ns.start is not None
     off = addr - ns.start
     base = {"offset": off}
+    if ns.status == "disabled":
+        return dict(base, part="disabled", detail=f"{ns.name} is disabled on the machine (state: "
+                    "disabled): nothing of it is mapped")
     if ns.status == "failed":
         return dict(base, part="failed", detail=f"{ns.name} failed to enable: "
                     f"{ns.error.message if ns.error else ''}; no info block is in use")
@@ -290,65 +300,3 @@ def _layout(st: EngineState, ns: NamespaceResult, addr: int) -> Dict[str, Any]:
                 d["describes_page"] = (off - sp - res) // ib.page_struct_size
             return d
     return dict(base, part="outside", detail="")
-
-
-# =========================================================================== text
-
-def _h(n: Optional[int]) -> str:
-    return "-" if n is None else f"{n:#x}"
-
-
-def _runs_text(sec: Dict[str, Any]) -> str:
-    parts = []
-    for r in sec["owners"]:
-        a, c = r["first"], r["count"]
-        span = f"{a}" if c == 1 else f"{a}-{a + c - 1}"
-        parts.append(f"{r['name']} [{span}]")
-    return ", ".join(parts) or "nobody"
-
-
-def render_text(e: Explanation) -> str:
-    lines: List[str] = []
-    for it in e.items:
-        o, sec, pv, sp, lay = it["owner"], it["section"], it["pfn_valid"], it["struct_page"], it["layout"]
-        head = f"{it['address']:#x}  (pfn {it['pfn']:#x}"
-        head += f", {it['query']})" if it["kind"] != "address" else ")"
-        lines.append(head)
-        if o["kind"] == "namespace":
-            st = "" if o["status"] == "enabled" else f", {o['status']}"
-            mp = f" map={o['map']}" if o.get("map") else ""
-            km = ", onlined as System RAM (kmem)" if o.get("kmem") else ""
-            own = f"{o['name']} ({o['mode']}{mp}{st}{km}) in {o['region']}, {_h(o['start'])}-{_h(o['end'] - 1)}"
-        elif o["kind"] == "region":
-            own = f"{o['name']} ({o['provider']}), unallocated, {_h(o['start'])}-{_h(o['end'] - 1)}"
-        elif o["kind"] == "memory":
-            own = f"{o['name']} ({o['type']}), {_h(o['start'])}-{_h(o['end'] - 1)}"
-        else:
-            own = "nothing: a hole in the physical address map"
-        lines.append(f"  owner        {own}")
-        if lay is not None:
-            rng = f" [{_h(lay['part_start'])}-{_h(lay['part_end'] - 1)}]" if lay.get("part_start") is not None \
-                and lay.get("part_end", 0) > lay.get("part_start", 0) else ""
-            lines.append(f"  layout       {lay['part']}{rng}: {lay['detail']}" if lay.get("detail")
-                         else f"  layout       {lay['part']}{rng}")
-        early = "early (boot memory)" if sec["early"] else "not early"
-        lines.append(f"  section      {sec['nr']} ({_h(sec['start'])}-{_h(sec['start'] + sec['size'] - 1)}), "
-                     f"sub-section {sec['subsection']} of {sec['subsections']}, {early}")
-        lines.append(f"  owners       {_runs_text(sec)}")
-        if sec["others"]:
-            lines.append(f"  shared with  {', '.join(sec['others'])}")
-
-        def yn(v: bool) -> str:
-            return "yes" if v else "no"
-        why_old = "whole sections"
-        if o["kind"] == "namespace" and o.get("legacy_status") not in (None, "enabled"):
-            why_old += f"; {o['name']} is {o['legacy_status']} there"
-            if o.get("legacy_error"):
-                why_old += f": {o['legacy_error']}"
-        lines.append(f"  pfn_valid    {yn(pv['kernel'])} under {e.kernel}"
-                     f" (sub-section {'present' if sec['subsection_present'] else 'absent'}"
-                     f"{', early section: valid whole' if sec['early'] else ''}); "
-                     f"{yn(pv['legacy'])} under {e.legacy} ({why_old})")
-        lines.append(f"  struct page  {sp['where']}: {sp['detail']}")
-        lines.append("")
-    return "\n".join(lines)

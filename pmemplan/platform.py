@@ -19,6 +19,7 @@ from .sizes import is_pow2, parse_size_unit
 ARCHES = ("x86_64", "arm64", "ppc64le", "riscv64")
 PROVIDERS = ("nfit", "e820", "of_pmem", "virtio", "cxl")
 MODES = ("fsdax", "devdax", "sector", "raw")
+NS_STATES = ("enabled", "disabled")
 MEMORY_TYPES = ("system-ram", "reserved", "soft-reserved", "acpi", "pci", "other")
 LABEL_VERSIONS = ("1.1", "1.2", "uninitialised")
 LABELLESS_PROVIDERS = ("e820", "of_pmem", "virtio")
@@ -127,6 +128,9 @@ class Namespace(Record):
     # already on the machine as described: no ndctl command, so ndctl's create-time
     # checks do not apply (import sets it)
     exists: bool = field(BOOL, False)
+    # what the machine showed (import sets it): enabled or disabled; applies to a namespace
+    # that exists, under the file's kernel, at the place the file records
+    state: Optional[str] = field(choice(*NS_STATES), None)
 
     _size_unit: str
 
@@ -289,6 +293,9 @@ def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
                     errs.append((nloc + ("sector_size",), f"sector_size applies to sector mode only, not {ns.mode}"))
                 elif ns.sector_size not in BTT_SECTOR_SIZES:
                     errs.append((nloc + ("sector_size",), f"sector_size must be one of {', '.join(map(str, BTT_SECTOR_SIZES))}"))
+            if ns.state is not None and not ns.exists:
+                errs.append((nloc + ("state",), "state (what the machine shows) applies to a namespace "
+                             "that exists (exists: true)"))
             if ns.system_ram and ns.mode != "devdax":
                 errs.append((nloc + ("system_ram",), "system_ram (kmem) applies to devdax namespaces only"))
             if ns.align is not None and (not is_pow2(ns.align) or ns.align < 4096):

@@ -6,7 +6,12 @@ Renderers only read these; they compute nothing of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+if TYPE_CHECKING:   # (typing only: the result module stays free of engine imports)
+    from .engine.arch import ArchProfile
+    from .engine.memory import MemoryState
+    from .engine.pfn_devs import InfoBlock
 
 LOST_KEYS = ("info_block", "memmap", "alignment", "start_pad", "end_trunc", "btt", "failed")
 
@@ -58,7 +63,7 @@ class NamespaceResult:
     mode: str
     map: Optional[str]
     align: int
-    status: str = "enabled"                      # enabled | failed | refused
+    status: str = "enabled"                      # enabled | failed | refused | disabled
     error: Optional[NamespaceError] = None
     info_block: Optional[Dict[str, int]] = None
     usable_size: Optional[int] = None
@@ -71,7 +76,9 @@ class NamespaceResult:
     defaults: List[str] = field(default_factory=list)   # which values were defaulted
     pages_in: Optional[str] = None                       # "pmem" | "ram" | None (no struct pages)
     device: Optional[str] = None       # pfnX.Y / daxX.Y / bttX.Y or the namespace (pgmap owner)
-    pfn: Any = None                    # the engine's InfoBlock (runtime mapping, reserves)
+    pfn: Optional["InfoBlock"] = None  # the engine's info block (runtime mapping, reserves)
+    # what may go wrong although the status stands (an imported namespace's next enable)
+    warnings: List[str] = field(default_factory=list)
 
     @property
     def end(self) -> Optional[int]:
@@ -90,7 +97,7 @@ class NamespaceResult:
             "lost": dict(self.lost), "memmap_ram_bytes": self.memmap_ram_bytes,
             "kmem": self.kmem.to_dict() if self.kmem else None,
             "suggestions": self.suggestions, "fixes": [f.to_dict() for f in self.fixes],
-            "messages": list(self.messages),
+            "messages": list(self.messages), "warnings": list(self.warnings),
         }
 
 
@@ -148,13 +155,15 @@ class Summary:
     enabled: int = 0
     failed: int = 0
     refused: int = 0
+    disabled: int = 0     # imported namespaces the machine showed disabled (state: disabled)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"usable_size": self.usable_size, "lost": self.lost,
                 "padding_saved": self.padding_saved, "legacy_kernel": self.legacy_kernel,
                 "only_enabled_under_kernel": list(self.only_enabled_under_kernel),
                 "only_enabled_under_legacy": list(self.only_enabled_under_legacy),
-                "enabled": self.enabled, "failed": self.failed, "refused": self.refused}
+                "enabled": self.enabled, "failed": self.failed, "refused": self.refused,
+                "disabled": self.disabled}
 
 
 @dataclass
@@ -187,8 +196,8 @@ class LayoutResult:
     memory: List[Dict[str, Any]] = field(default_factory=list)
     legacy: Optional["LayoutResult"] = None
     state_size: int = 0   # objects the engine stored (sections runs, bitmaps, extents, pgmaps)
-    memory_state: Any = None   # the engine's final MemoryState (sparse sections, pgmaps, iomem RAM)
-    profile: Any = None        # the ArchProfile the run used
+    memory_state: Optional["MemoryState"] = None   # the engine's final state (sections, pgmaps, RAM)
+    profile: Optional["ArchProfile"] = None        # the arch profile the run used
 
     def namespace(self, name: str) -> NamespaceResult:
         for ns in self.namespaces:

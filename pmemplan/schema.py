@@ -84,7 +84,8 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
         "label_version": ("Label version", "Namespace label format: \"1.1\", \"1.2\" or \"uninitialised\"."),
         "interleave_ways": ("Interleave ways", "Number of DIMMs the region interleaves (1-64)."),
         "align": ("Region align", "regionX/align: a power of two >= 4K."),
-        "numa_node": ("NUMA node", "NUMA node of the region."),
+        "numa_node": ("NUMA node", "NUMA node of the region (import copies it from ndctl or sysfs); "
+                      "informational, the model does not use it."),
         "namespaces": ("Namespaces", "The namespaces to create in the region, in order."),
         "pfn_seed_align": ("pfn seed align", "The align an earlier, failed ndctl attempt left on the "
                            "region's pfn seed device (ndctl takes a new fsdax namespace's default align "
@@ -108,6 +109,10 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
                 "(ndctl create-namespace -e); ndctl's default align depends on it."),
         "exists": ("Exists", "The namespace is already on the machine as described (no ndctl command: "
                    "ndctl's create-time checks do not apply)."),
+        "state": ("Observed state", "What the machine showed (import sets it): enabled or disabled. It "
+                  "applies under the file's kernel to a namespace that exists at the place the file "
+                  "records (label-less, or with an offset): layout reports it, and a failure the model "
+                  "predicts for the next enable becomes a warning. Elsewhere the status is predicted."),
     },
     "Previous": {
         "": ("Previous configuration", None),

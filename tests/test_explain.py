@@ -308,3 +308,21 @@ def test_explain_an_imported_machine():
     assert it["pfn_valid"] == {"kernel": True, "legacy": False}
     assert it["owner"]["legacy_status"] == "failed"
     assert "Conflicting mapping in same section" in it["owner"]["legacy_error"]
+
+
+def test_disabled_namespace_maps_nothing():
+    """An imported namespace the machine shows disabled: its range is its own, nothing of it
+    is mapped (no info block in use, no struct pages of its own)."""
+    text = PLATFORM.replace("{name: namespace0.0, mode: devdax, align: 2M}",
+                            "{name: namespace0.0, mode: devdax, align: 2M, exists: true, state: disabled}")
+    e = explain(load_platform_text(text, "p.yaml"), ["0x3f000000"])
+    it = e.items[0]
+    assert it["owner"]["name"] == "namespace0.0" and it["owner"]["status"] == "disabled"
+    assert it["layout"]["part"] == "disabled"
+    # 0x3f000000 is in section 7, early (RAM below 0x3e800000): valid whole, boot memmap
+    assert it["struct_page"]["where"] == "boot-memmap"
+    from pmemplan.render.explain_out import render_text
+    assert "layout       disabled: namespace0.0 is disabled on the machine" in render_text(e)
+    # enabled, the same address is the namespace's info block / memmap area
+    on = explain(load_platform_text(PLATFORM, "p.yaml"), ["0x3f000000"]).items[0]
+    assert on["owner"]["status"] == "enabled" and on["layout"]["part"] != "disabled"

@@ -57,7 +57,12 @@ def test_round_trip(snap, tmp_path):
                                       "--kernel", "6.1", "-o", out)
     assert code == 0, stderr
     assert stdout == ""
-    assert "warning:" not in stderr, stderr
+    disabled = {n.dev for r in parse_ndctl((d / "ndctl_list.json").read_text()).regions.values()
+                for n in r.namespaces if not n.enabled}
+    for line in stderr.splitlines():        # the only warnings: a disabled namespace's next enable
+        if "warning:" in line:
+            m = re.search(r"warning: (namespace\S+): its next enable fails under 6\.1: ", line)
+            assert m and m.group(1) in disabled, stderr
     res = layout_json(out)
     lint = CliRunner().invoke(cli, ["lint", str(out)])
     assert lint.exit_code in (0, 1), lint.output          # findings are fine, input errors are not
@@ -74,7 +79,16 @@ def test_round_trip_from_human_sizes():
     code, stdout, stderr = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list_human.json",
                                       "--kernel", "6.1")
     assert code == 0, stderr
-    assert "rounded to two decimals" in stderr and "approximate" in stdout
+    assert "(approximate: ndctl list -u rounds sizes to two decimals)" in stderr
+    assert "# '(approximate: …)' marks a value derived from an ndctl list -u size" in stdout
+    # the label version inferred from the sector namespace's size: BTT 1.1 and 2.0 differ by
+    # 4K, which two decimals of MiB do not show ("62.91 MiB", exactly 65961984: BTT 1.1, as
+    # the region's label index 1.1 gives; the -u value rounded to 4K would match BTT 2.0)
+    assert "assumed: region0.label_version: none (BTT 1.1): the BTT 1.1 and 2.0 layouts of namespace0.5 " \
+        "both round to ndctl -u's size (approximate" in stderr
+    assert "label_version:" not in [l.split()[0] for l in stdout.splitlines() if l.strip()]
+    code, exact, err = run_import("--iomem", d / "iomem.txt", "--ndctl", d / "ndctl_list.json", "--kernel", "6.1")
+    assert code == 0 and "approximate" not in exact + err and "label_version" not in exact + err
     res = load_platform_text(stdout, "u")
     from pmemplan.engine import compute_layout
     out = compute_layout(res, "6.1")
@@ -85,6 +99,13 @@ def test_round_trip_from_human_sizes():
         assert abs(got - size) <= unit // 200 + 4096, name       # two decimals, rounded to 4K
         exact += got == size
     assert exact >= 6       # (the sector namespace's two BTT versions differ by less than -u shows)
+
+
+def test_shown_alike():
+    from pmemplan.importer.ndctl import shown_alike
+    assert shown_alike(65961984, 65966080)                  # 62.91 MiB both
+    assert not shown_alike(65961984, 65961984 + 16384)      # 62.91 / 62.92 MiB
+    assert not shown_alike(1023 << 20, 1 << 30)             # MiB vs GiB
 
 
 def test_human_size_parsing():
@@ -427,3 +448,224 @@ def test_realworld(case, tmp_path):
         assert (ns["mode"], ns["map"], ns["align"], ns["status"]) == ("devdax", "dev", 0x200000, "enabled")
         assert ns["info_block"]["dataoff"] == 130 << 20
         assert ns["kmem"]["online_bytes"] > 0
+
+
+# ----------------------------------------------------------------------------- size 0, observed state
+
+def test_zero_size_namespace_with_a_uuid_is_real():
+    """ndctl lists a devdax namespace whose info block leaves no pages (1G align, 1G at
+    0x159000000: dataoff 624M + end_trunc 400M) with size 0 but its uuid, mode and align: it
+    is imported as that devdax namespace, not dropped as a seed (tests/data/import/devdax-npfns0)."""
+    from pmemplan.engine import compute_layout
+    d = DATA / "devdax-npfns0"
+    res = build_platform(iomem=parse_iomem((d / "iomem.txt").read_text()),
+                         ndctl=parse_ndctl((d / "ndctl_list.json").read_text()), kernel="6.1")
+    n = ns_of(res.data)["namespace0.3"]
+    assert (n["mode"], n["map"], n["align"]) == ("devdax", "dev", 1 << 30)
+    assert (n["offset"], n["size"], n["state"]) == (0x59000000, 1 << 30, "enabled")
+    assert not any(x.target == "namespace0.3" and "seed" in x.text for x in res.notes)
+    assert not any(x.kind == "warning" for x in res.notes), res.notes
+    got = compute_layout(res.platform(), "6.1").namespace("namespace0.3")
+    assert (got.status, got.usable_size) == ("enabled", 0)
+    assert (got.info_block["dataoff"], got.info_block["end_trunc"]) == (624 << 20, 400 << 20)
+    # the seed of the same region (size 0, all-zero uuid) is still left out
+    assert "namespace0.7" not in ns_of(res.data)
+
+
+@pytest.mark.parametrize("uuid, seed", [(None, True), ("00000000-0000-0000-0000-000000000000", True),
+                                        ("78615cd1-1bd1-4271-82eb-69801208df5f", False)])
+def test_seed_is_size_0_without_uuid(uuid, seed):
+    from pmemplan.importer.infer import _is_seed
+    ns = {"dev": "namespace0.1", "mode": "devdax", "size": 0, "align": 1 << 30}
+    if uuid:
+        ns["uuid"] = uuid
+    info = parse_ndctl(json.dumps({"dev": "region0", "namespaces": [ns]}))
+    assert _is_seed(info.regions["region0"].namespaces[0]) is seed
+
+
+def layout_of(text, *kernel):
+    from pmemplan.engine import compute_layout
+    return compute_layout(load_platform_text(text, "p.yaml"), *kernel)
+
+
+def test_disabled_namespace_is_reported_disabled_with_its_next_enable():
+    """e820_unaligned_start: the raw namespace of a range starting 1M into a 2M sub-section
+    is disabled after every attempt failed (ndctl lists "state":"disabled"); under the captured
+    kernel it is reported disabled, the failure of its next enable as a warning."""
+    res = imported("e820_unaligned_start/boot1/snap/final")
+    text = res.yaml()
+    assert "state: disabled" in text
+    got = layout_of(text).namespace("namespace0.0")
+    assert got.status == "disabled" and got.error is None and got.usable_size is None
+    assert len(got.warnings) == 1 and "misaligned, unable to map" in got.warnings[0]
+    assert got.to_dict()["warnings"] == got.warnings
+    assert sum(got.lost.values()) == 0
+    warned = [n for n in res.notes if n.kind == "warning" and n.target == "namespace0.0"]
+    assert warned and "its next enable fails under 6.1" in warned[0].text
+    # under another kernel the status is the model's prediction
+    other = layout_of(text, "6.6").namespace("namespace0.0")
+    assert other.status == "failed" and not other.warnings
+    # nothing of a disabled namespace is mapped: --check does not count it
+    r = CliRunner().invoke(cli, ["layout", "--check", "-"], input=text)
+    assert r.exit_code == 0, r.output
+    assert "1 disabled" in r.output and "next enable fails under 6.1: [mem 0x3e900000-0x44dfffff flags 0x200] misaligned" in r.output
+    assert layout_of(text).summary.to_dict()["disabled"] == 1
+
+
+E820_END_UNALIGNED = """format: 1
+kernel: "6.1"
+memory: [{type: system-ram, start: 0, size: 1G}]
+regions:
+  - name: region0
+    provider: e820
+    start: 0x40000000
+    size: 101M
+    align: 4K
+    namespaces:
+      - {name: namespace0.0, mode: fsdax, map: dev, align: 2M, exists: true%s}
+"""
+
+
+def test_enabled_namespace_whose_next_enable_fails():
+    """An e820 range whose end is not 2 MiB aligned: created in fsdax mode it is enabled (with
+    end_trunc), but 5.7+ probes an existing one as the raw range first and refuses it
+    (observations README, e820 notes).  Observed enabled: enabled, with the warning."""
+    got = layout_of(E820_END_UNALIGNED % ", state: enabled").namespace("namespace0.0")
+    assert got.status == "enabled" and got.info_block["end_trunc"] == 1 << 20
+    assert len(got.warnings) == 1 and "its next enable fails under 6.1" in got.warnings[0]
+    assert "misaligned, unable to map (EOPNOTSUPP)" in got.warnings[0]
+    # no observed state: the model's prediction (the next enable)
+    plain = layout_of(E820_END_UNALIGNED % "").namespace("namespace0.0")
+    assert plain.status == "failed" and not plain.warnings
+    # another kernel: predicted
+    assert layout_of(E820_END_UNALIGNED % ", state: enabled", "6.6").namespace("namespace0.0").status == "failed"
+    # disabled there: disabled, with the same warning
+    off = layout_of(E820_END_UNALIGNED % ", state: disabled").namespace("namespace0.0")
+    assert off.status == "disabled" and "misaligned" in off.warnings[0]
+
+
+def test_observed_state_needs_the_recorded_place():
+    """A labelled namespace without an offset is placed by first fit: its state is a prediction."""
+    text = """format: 1
+kernel: "6.1"
+regions:
+  - name: region0
+    start: 0x100000000
+    size: 1G
+    labels: true
+    namespaces:
+      - {name: namespace0.0, size: 512M, mode: fsdax, exists: true, state: disabled%s}
+"""
+    assert layout_of(text % ", offset: 0").namespace("namespace0.0").status == "disabled"
+    assert layout_of(text % "").namespace("namespace0.0").status == "enabled"
+    assert layout_of(text % ", offset: 0", "5.10").namespace("namespace0.0").status == "enabled"
+
+
+def test_state_needs_exists():
+    from pmemplan.errors import InputError
+    with pytest.raises(InputError, match="state .* applies to a namespace that exists"):
+        load_platform_text("""format: 1
+kernel: "6.1"
+regions:
+  - {name: region0, start: 0x100000000, size: 1G, labels: false,
+     namespaces: [{name: namespace0.0, mode: raw, state: disabled}]}
+""", "p.yaml")
+
+
+def test_label_version_from_human_sizes_is_marked_approximate():
+    """A 128M sector namespace (4K sectors): BTT 1.1 gives 126.84 MiB, BTT 2.0 126.85 MiB, so
+    -u tells them apart; the label version inferred from it is marked approximate."""
+    io = parse_iomem("0-7fffffff : System RAM\n100000000-13fffffff : Persistent Memory\n"
+                     "  100000000-107ffffff : namespace0.0\n")
+    nd = parse_ndctl('{"dev":"region0","size":"1024.00 MiB (1073.74 MB)","align":16777216,'
+                     '"namespaces":[{"dev":"namespace0.0","mode":"sector","size":"126.85 MiB (133.01 MB)",'
+                     '"uuid":"89627b67-985a-47f7-b3d1-4fde3664b943","raw_uuid":"bee536ad-7b81-48a2-a2df-'
+                     '239a7b94c94e","sector_size":4096}]}')
+    res = build_platform(iomem=io, ndctl=nd, kernel="6.1")
+    assert res.data["regions"][0]["label_version"] == "1.2"
+    text = res.yaml()
+    line = next(l for l in text.splitlines() if l.strip().startswith("label_version:"))
+    assert "BTT 2.0" in line and "(approximate: ndctl list -u rounds sizes to two decimals)" in line
+    assert "# '(approximate: …)' marks" in text
+
+
+# ----------------------------------------------------------------------------- no pmem, output checks
+
+def test_live_without_pmem_writes_the_memory_map(tmp_path):
+    """A captured tree with /proc/iomem but no /sys/bus/nd: the memory map (for planning
+    memmap= or QEMU NVDIMMs), exit 0, and a line on stderr saying no pmem was found."""
+    out = tmp_path / "p.yaml"
+    code, stdout, err = run_import("--live", "--root", DATA / "live" / "no-pmem", "-o", out, "-q")
+    assert code == 0, err
+    assert err.strip().splitlines() == ["pmemplan import: no pmem found (no /sys/bus/nd (no libnvdimm "
+                                        "driver loaded); no 'Persistent Memory' range in /proc/iomem): "
+                                        "the memory map alone is written"]
+    p = load_platform(out)
+    assert p.regions == [] and p.kernel == "6.1.0-56-amd64" and p.memory_block_size == 128 << 20
+    ram = [m for m in p.memory if m.type == "system-ram"]
+    assert [(m.start, m.end) for m in ram] == [(0x1000, 0x9fc00), (0x100000, 0x7ffdf000)]
+    # a libnvdimm bus without regions: the same
+    root = tmp_path / "root"
+    shutil.copytree(DATA / "live" / "no-pmem", root)
+    bus = root / "sys" / "bus" / "nd" / "devices" / "ndbus0"
+    bus.mkdir(parents=True)
+    (bus / "provider").write_text("ACPI.NFIT\n")
+    code, stdout, err = run_import("--live", "--root", root)
+    assert code == 0 and "regions: []" in stdout and "no region in /sys/bus/nd/devices" in err
+
+
+def test_no_pmem_without_live_is_still_missing(tmp_path):
+    f = tmp_path / "iomem"
+    f.write_text((DATA / "live" / "no-pmem" / "proc" / "iomem").read_text())
+    code, out, err = run_import("--iomem", f)
+    assert code == 2 and "missing: a persistent-memory region" in err
+
+
+@pytest.mark.parametrize("target, fragment", [
+    ("dir", "is a directory"),
+    ("nodir/p.yaml", "no such directory"),
+    ("exists.yaml", "exists; use --force"),
+])
+def test_output_is_checked_before_the_work(tmp_path, target, fragment, monkeypatch):
+    """-o is checked before any input is read: with an unreadable input, the output error wins."""
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "exists.yaml").write_text("mine\n")
+    import pmemplan.importer as imp
+    calls = []
+    monkeypatch.setattr(imp, "parse_iomem", lambda *a, **k: calls.append(a))
+    code, out, err = run_import("--iomem", tmp_path / "no-such-input", "-o", tmp_path / target)
+    assert code == 2 and fragment in err and len(err.strip().splitlines()) == 1, err
+    assert not calls and (tmp_path / "exists.yaml").read_text() == "mine\n"
+
+
+def test_output_in_a_read_only_directory(tmp_path, monkeypatch):
+    """(os.access is replaced: the tests may run as root, who can write anywhere.)"""
+    import pmemplan.commands.import_cmd as cmd
+    seen = []
+    monkeypatch.setattr(cmd.os, "access", lambda path, mode: seen.append(str(path)) or False)
+    code, out, err = run_import("--iomem", tmp_path / "no-such-input", "-o", tmp_path / "p.yaml")
+    assert code == 2 and "cannot write: permission denied" in err and "No such file" not in err
+    assert seen == [str(tmp_path)]
+
+
+def test_live_state_comes_from_the_driver(tmp_path):
+    """sysfs: a namespace is enabled when it or its pfn/dax/btt device has a driver bound."""
+    root = tmp_path / "root"
+    shutil.copytree(DATA / "live" / "nv_labels-final", root, symlinks=True)
+    (root / "sys" / "bus" / "nd" / "devices" / "pfn0.1" / "driver").unlink()
+    res = build_platform(live=read_live(str(root)))
+    states = {n: v["state"] for n, v in ns_of(res.data).items()}
+    assert states["namespace0.1"] == "disabled"
+    assert all(s == "enabled" for n, s in states.items() if n != "namespace0.1")
+    from pmemplan.engine import compute_layout
+    out = compute_layout(res.platform())
+    assert out.namespace("namespace0.1").status == "disabled"
+    assert out.namespace("namespace0.0").status == "enabled"
+
+
+@pytest.mark.parametrize("snap", ["nv_labels/boot1/snap/final", "nv_kmem/boot1/snap/final",
+                                  "e820_unaligned_start/boot1/snap/final", "nv_shift/boot2/snap/final"])
+def test_records_and_yaml_agree(snap):
+    """The model runs on the records built from the import's data; the YAML written says the same."""
+    res = imported(snap)
+    assert res.platform() == load_platform_text(res.yaml(), "p.yaml")

@@ -53,7 +53,8 @@ def explain_command(file: str, addresses: Tuple[str, ...], fmt: str, kernel: Opt
             platform = load_platform(file)
     except InputError as e:
         _fail(str(e))
-    from ..explain import explain, render_text
+    from ..explain import explain
+    from ..render.explain_out import render_text
     try:
         result = explain(platform, list(addresses), kernel=kernel, legacy=legacy)
     except ValueParseError as e:

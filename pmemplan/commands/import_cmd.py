@@ -81,6 +81,20 @@ def write_atomically(text: str, output: str, force: bool) -> None:
             os.unlink(tmp)
 
 
+def check_output(output: str, force: bool) -> None:
+    """Fail before any work when ``output`` cannot be written: a directory, a folder that
+    does not exist or is not writable, or an existing file without ``force``."""
+    if os.path.isdir(output):
+        _fail(f"{output}: is a directory")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        _fail(f"{output}: no such directory: {os.path.dirname(output) or folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        _fail(f"{output}: cannot write: permission denied in {os.path.dirname(output) or folder}")
+    if os.path.lexists(output) and not force:
+        _fail(f"{output} exists; use --force to overwrite it")
+
+
 @click.command("import", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--iomem", "iomem_path", metavar="FILE", help="a /proc/iomem dump (read as root)")
 @click.option("--ndctl", "ndctl_path", metavar="FILE",
@@ -103,6 +117,7 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
     Give any combination of --iomem, --ndctl, --daxctl and --live.  Every value that
     had to be derived or assumed is commented in the file ('# from:', '# assumed:')
     and listed on stderr.  Exit 2 when the inputs do not give a namespace's start.
+    A live system without pmem gives its memory map alone (exit 0, said on stderr).
     """
     from ..errors import InputError
     from ..importer import ImportMissing, build_platform, parse_daxctl, parse_iomem, parse_ndctl, read_live
@@ -117,6 +132,8 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
             KernelVersion.parse(kernel)
         except ValueError as e:
             _fail(f"--kernel: {e}")
+    if output is not None and output != "-":
+        check_output(output, force)
     stdin_users = [p for p in (iomem_path, ndctl_path, daxctl_path) if p == "-"]
     if len(stdin_users) > 1:
         _fail("only one input can be read from standard input ('-')")
@@ -143,6 +160,8 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
     except (InputError, ImportMissing) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     text = result.yaml()
+    if result.no_pmem:
+        click.echo(f"pmemplan import: {result.no_pmem}", err=True)
     if not quiet:
         for n in result.notes:
             click.echo(f"pmemplan import: {n.line()}", err=True)

@@ -13,6 +13,7 @@ Pure: takes a :class:`~pmemplan.platform.Platform`, returns a
 """
 from __future__ import annotations
 
+import copy
 import gc
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
@@ -101,16 +102,21 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
 
     others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
               for r in platform.regions}
+    observed = observed_states(platform, kernel, slots)
     for slot in slots:
         if slot.result.status == "enabled":
-            _enable(p, mem, slot, others[slot.region.name], notes)
+            if slot.ns.name in observed:
+                _enable_observed(p, mem, slot, observed[slot.ns.name], others[slot.region.name], notes)
+            else:
+                _enable(p, mem, slot, others[slot.region.name], notes)
     for slot in slots:
         if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
             _online_kmem(p, mem, slot)
+    _predict_disabled(p, mem, slots, observed, others, notes)
     candidates = {}
     for slot in slots:
         _account(slot)
-        if slot.result.status != "enabled" and want_fixes:
+        if slot.result.status not in ("enabled", "disabled") and want_fixes:
             candidates[slot.ns.name] = candidate_fixes(p, slot.region, aligns[slot.region.name][0],
                                                        spaces[slot.region.name], slot.ns, slot.result)
     if verify and candidates:
@@ -356,6 +362,82 @@ def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot) -> None:
         mem.add_system_ram(k.range_start, k.range_end)
 
 
+# -- the observed state of an imported namespace (state: enabled | disabled) ----------
+#
+# `pmemplan import` records what the machine showed.  Under the file's kernel, for a namespace
+# that exists at the place the file records, the result reports that state: a disabled one is
+# "disabled" (no pages mapped), an enabled one "enabled" as it was created; a failure the model
+# predicts for its next enable (e.g. a 5.7+ e820 range whose end is not 2 MiB aligned, probed
+# as the raw range first) becomes a warning.  Under another kernel, or at another place, the
+# status is the model's prediction, as for any planned namespace.
+
+def observed_states(platform: Platform, kernel: KernelVersion, slots: List[_Slot]) -> Dict[str, str]:
+    """{namespace: "enabled"|"disabled"} for the namespaces whose recorded state applies."""
+    try:
+        if KernelVersion.parse(platform.kernel) != kernel:
+            return {}
+    except ValueError:
+        return {}
+    out: Dict[str, str] = {}
+    for s in slots:
+        ns, r = s.ns, s.region
+        if not ns.exists or ns.state is None or s.result.status != "enabled":
+            continue
+        if r.labelled and ns.offset is None:
+            continue                    # placed by first fit: its address is a prediction
+        if s.result.start != r.start + (ns.offset or 0):
+            continue
+        out[ns.name] = ns.state
+    return out
+
+
+def _next_enable_warning(res: NamespaceResult, kernel: KernelVersion) -> str:
+    err = res.error
+    what = f"{err.message} ({err.errno})" if err is not None else res.status
+    return f"its next enable fails under {kernel}: {what}"
+
+
+def _enable_observed(p: ArchProfile, mem: MemoryState, s: _Slot, state: str,
+                     others: List[Tuple[int, int]], notes: List[str]) -> None:
+    if state == "disabled":
+        return                          # mapped by nobody; its next enable: _predict_disabled
+    _enable(p, mem, s, others, notes)
+    res = s.result
+    if res.status == "enabled":
+        return
+    # enabled on the machine: it was enabled when it was created, which probes no existing
+    # range first; what the model refuses now happens on the next enable
+    warning = _next_enable_warning(res, p.kernel)
+    res.status, res.error, res.messages = "enabled", None, []
+    ns = s.ns
+    s.ns = ns.replace(exists=False)
+    try:
+        _enable(p, mem, s, others, notes)
+    finally:
+        s.ns = ns
+    res.warnings.append(warning)
+    if res.status != "enabled":
+        res.warnings.append("the machine shows it enabled, but the model cannot enable it")
+
+
+def _predict_disabled(p: ArchProfile, mem: MemoryState, slots: List[_Slot], observed: Dict[str, str],
+                      others: Dict[str, List[Tuple[int, int]]], notes: List[str]) -> None:
+    """Disabled namespaces: "disabled", with a warning when enabling it next would fail
+    (tried on a copy of the final memory state, every enabled namespace in place)."""
+    for s in slots:
+        if observed.get(s.ns.name) != "disabled":
+            continue
+        res = s.result
+        trial = copy.deepcopy(mem)
+        _enable(p, trial, s, others[s.region.name], notes)
+        if res.status != "enabled":
+            res.warnings.append(_next_enable_warning(res, p.kernel))
+        res.status, res.error, res.messages = "disabled", None, []
+        res.usable_size, res.pages_in, res.memmap_ram_bytes = None, None, 0
+        res.info_block, res.pfn, res.device = None, None, None
+        s.info = None
+
+
 # -- step 5: capacity and sections ----------------------------------------------------
 
 def _account(s: _Slot) -> None:
@@ -385,7 +467,8 @@ def _summary(nss: List[NamespaceResult]) -> Summary:
                    lost=sum(sum(n.lost.values()) for n in nss),
                    padding_saved=0, legacy_kernel=None,
                    enabled=len(en), failed=sum(n.status == "failed" for n in nss),
-                   refused=sum(n.status == "refused" for n in nss))
+                   refused=sum(n.status == "refused" for n in nss),
+                   disabled=sum(n.status == "disabled" for n in nss))
 
 
 def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..result import LayoutResult, NamespaceResult, SectionResult
 from ..sizes import short_size
 
-_STATUS_STYLE = {"enabled": "green", "failed": "bold red", "refused": "yellow"}
+_STATUS_STYLE = {"enabled": "green", "failed": "bold red", "refused": "yellow", "disabled": "dim"}
 _OWNER_STYLES = ("cyan", "magenta", "blue", "green", "yellow", "bright_cyan", "bright_magenta",
                  "bright_blue", "bright_green", "bright_yellow")
 _RAM_STYLE = "grey50"
@@ -110,6 +110,9 @@ def _problems(console, r: LayoutResult) -> None:
                 console.print(f"    [bold]fix:[/] {f.text}", soft_wrap=True)
             if not n.fixes:
                 console.print("    [dim]no single change found that enables it[/]", soft_wrap=True)
+        for w in n.warnings:
+            from rich.markup import escape
+            console.print(f"[yellow]! {n.name}[/] ({n.status}): {escape(w)}", soft_wrap=True)
         if n.kmem is not None and (n.kmem.error or n.status == "enabled"):
             k = n.kmem
             if k.error:
@@ -200,7 +203,8 @@ def _summary(console, r: LayoutResult) -> None:
     s = r.summary
     console.print(f"[bold]Summary:[/] usable {_sz(s.usable_size)}, lost {_sz(s.lost)} — "
                   f"[green]{s.enabled} enabled[/], [red]{s.failed} failed[/], "
-                  f"[yellow]{s.refused} refused[/]", soft_wrap=True)
+                  f"[yellow]{s.refused} refused[/]" + (f", {s.disabled} disabled" if s.disabled else ""),
+                  soft_wrap=True)
     if s.legacy_kernel and s.legacy_kernel != r.kernel:
         console.print(f"[bold]Padding saved[/] against Linux {s.legacy_kernel}: {_sz(s.padding_saved)}",
                       soft_wrap=True)
