@@ -96,7 +96,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     aligns: Dict[str, Tuple[Optional[int], int]] = {}
     for ri, r in enumerate(platform.regions):
         aligns[r.name] = _region_align(p, r, notes)
-        spaces[r.name] = RegionSpace(r.size, aligns[r.name][1])
+        spaces[r.name] = RegionSpace(r.size, aligns[r.name][1], trims=aligns[r.name][0] is not None)
         _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes)
 
     others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
@@ -122,6 +122,8 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     regions = []
     for r in platform.regions:
         sp = spaces[r.name]
+        if r.labelled:
+            _note_wrapped_gap(r, sp, notes)
         regions.append(RegionResult(r.name, r.provider, r.start, r.size, aligns[r.name][1],
                                     sp.available_size() if r.labelled else 0,
                                     sp.max_available_extent() if r.labelled else 0,
@@ -138,6 +140,20 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
                         regions, namespaces, sections, summary, memory, state_size=state,
                         memory_state=mem, profile=p)
+
+
+def _note_wrapped_gap(r: Region, sp: RegionSpace, notes: List[str]) -> None:
+    """Say why max_available_extent is 0 while available_size is not (region_devs.py)."""
+    gap = sp.wrapped_gap()
+    if gap is None or sp.max_available_extent() or not sp.available_size():
+        return
+    g = sp.granule
+    notes.append(f"{r.name}: max_available_extent is 0 while available_size is "
+                 f"{format_size(sp.available_size())}: the second allocation starts at offset {gap[1]:#x}, "
+                 f"inside the first {format_size(g)} align granule, so the kernel reserves the free space "
+                 f"at offset {g:#x}, where a namespace already is (v5.7 2522afb86a8c space_valid()); ndctl "
+                 f"then refuses every create with ENOSPC until the region align is at most "
+                 f"{format_size(1 << (gap[1].bit_length() - 1))}")
 
 
 def _dedupe(xs: List[str]) -> List[str]:
