@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ._model import BOOL, STR, Record, checked, choice, dict_of, field, integer, list_of, one, size_kind
 from .errors import ValueParseError
-from .kversion import KernelVersion
+from .kversion import KernelVersion, check_kernel, validate_kernels
 from .sizes import is_pow2, parse_size_unit
 
 ARCHES = ("x86_64", "arm64", "ppc64le", "riscv64")
@@ -54,14 +54,18 @@ def _to_format(v: Any) -> Any:
 
 
 def _kernel(v: str) -> str:
-    KernelVersion.parse(v)
+    check_kernel(v)   # a version, and not older than libnvdimm (4.2)
     return v
 
 
 def _kernels(v: Optional[List[str]]) -> Optional[List[str]]:
-    for t in v or ():
-        KernelVersion.parse(t)
-    return v
+    """targets: each checked like ``kernel``; repeats (by normalised version) dropped."""
+    if v is None:
+        return v
+    try:
+        return validate_kernels(v)[0]
+    except ValueParseError as e:
+        raise ValueParseError(str(e).replace("--kernel: ", "", 1)) from None
 
 
 def _ndctl(v: str) -> str:

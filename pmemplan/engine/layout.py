@@ -17,7 +17,7 @@ import gc
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
 
-from ..kversion import KernelVersion, era
+from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
 from ..result import (ArchInfo, LayoutResult, NamespaceError, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
@@ -88,6 +88,9 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
                      phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
                      bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=boot_mem_end)
     notes.extend(p.assumptions)
+    newer = unconfirmed_note(kernel)
+    if newer:
+        notes.append(newer)
     ndv = ndctl_version(platform.ndctl)
     mem = MemoryState(p, ram)
 
