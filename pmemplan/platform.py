@@ -203,6 +203,9 @@ class Platform(Record):
     memory_block_size: Optional[int] = field(SIZE, None)
     bare_metal: bool = field(BOOL, False)
     thp: bool = field(BOOL, True)
+    # dax kmem hosts the memmap of the memory it onlines in that memory (engine/kmem.py):
+    # memory_hotplug.memmap_on_memory=1 and the dax device's memmap_on_memory attribute 1
+    memmap_on_memory: bool = field(BOOL, False)
     ndctl: str = field(checked(STR, _ndctl), "76.1")
     memory: List[MemoryRange] = field(list_of(MemoryRange), factory=list)
     regions: List[Region] = field(list_of(Region), factory=list)

@@ -25,7 +25,7 @@ from ..sizes import SZ_16M, align_up, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
-from .kmem import dax_kmem_range
+from .kmem import dax_kmem_range, kmem_memmap
 from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, nd_pfn_init
@@ -109,7 +109,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
             _enable(p, mem, slot, others[slot.region.name], notes)
     for slot in slots:
         if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
-            _online_kmem(p, mem, slot)
+            _online_kmem(p, mem, slot, platform.memmap_on_memory, notes)
     candidates = {}
     for slot in slots:
         _account(slot)
@@ -361,13 +361,17 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     res.messages.append(f"nd_pmem {_dev_name('btt', s)}: No existing arenas")
 
 
-def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot) -> None:
+def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot, memmap_on_memory: bool,
+                 notes: List[str]) -> None:
     ib = s.info
     assert ib is not None and s.result.start is not None
     dax_start = s.result.start + ib.start_pad + ib.dataoff
     dax_end = s.result.start + s.result.size - ib.end_trunc
     k = dax_kmem_range(p, dax_start, dax_end)
     s.result.kmem = k
+    why = kmem_memmap(p, k, memmap_on_memory)
+    if why:
+        notes.append(f"{s.ns.name}: memmap_on_memory not used, the kmem memmap is in DRAM: {why}")
     if k.error:
         dev = _dev_name("dax", s)
         s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))
