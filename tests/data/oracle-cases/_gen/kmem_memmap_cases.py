@@ -52,7 +52,7 @@ def main(run: Path, kernel: str, out: Path, prefix: str) -> None:
         memory = _memory((boot / "snap" / "initial" / "iomem.txt").read_text())
         mbs = int((boot / "snap" / "initial" / "block_size_bytes.txt").read_text().strip(), 16)
         name = f"{prefix}-b{bi}-{kid}"
-        lines = [f"# source: {run.name}/boot{bi}/{kid}",
+        lines = [f"# source: {prefix}/boot{bi}/{kid}",
                  f"# step: daxctl reconfigure-device --mode=system-ram dax0.0 (cmdline: {b.get('cmdline') or '-'})",
                  "format: 1", f"name: {prefix}-b{bi}-{kid}", "arch: x86_64", f'kernel: "{kernel}"',
                  f"memory_block_size: {mbs:#x}", f"memmap_on_memory: {'true' if mom else 'false'}", "memory:"]
@@ -64,7 +64,7 @@ def main(run: Path, kernel: str, out: Path, prefix: str) -> None:
         d = out / name
         d.mkdir(parents=True, exist_ok=True)
         (d / "platform.yaml").write_text("\n".join(lines) + "\n")
-        exp = {"case": name, "source": f"{run.name}/boot{bi}/{kid}",
+        exp = {"case": name, "source": f"{prefix}/boot{bi}/{kid}",
                "command": "daxctl reconfigure-device --mode=system-ram dax0.0",
                "namespaces": [{"name": "namespace0.0", "status": "enabled", "start": 0x148000000,
                                "usable_size": dev["size"], "kmem_online_bytes": online,

@@ -168,7 +168,7 @@ def _size_arg(args: str):
 def _write(out, prefix, scen, cid, cmd, kernel, memory, mbs, region_start, region_size, figs, nss, new,
            aligns, rc) -> int:
     name = f"{prefix}-b1-{cid}"
-    lines = [f"# source: {scen}/boot1/{cid}", f"# step: {cmd}", "format: 1", f"name: {prefix}-{cid}",
+    lines = [f"# source: {prefix}/boot1/{cid}", f"# step: {cmd}", "format: 1", f"name: {prefix}-{cid}",
              "arch: x86_64", f'kernel: "{kernel}"', f"memory_block_size: {mbs:#x}", "memory:"]
     for t, a, size in memory:
         lines.append(f"  - {{type: {t}, start: {a:#x}, size: {size:#x}}}")
@@ -221,7 +221,7 @@ def _write(out, prefix, scen, cid, cmd, kernel, memory, mbs, region_start, regio
     d = out / name
     d.mkdir(parents=True, exist_ok=True)
     (d / "platform.yaml").write_text("\n".join(lines) + "\n")
-    expect = {"case": name, "source": f"{scen}/boot1/{cid}", "command": cmd, "namespaces": expect_ns,
+    expect = {"case": name, "source": f"{prefix}/boot1/{cid}", "command": cmd, "namespaces": expect_ns,
               "regions": [dict(name=r, **figs[r]) for r in sorted(figs)]}
     (d / "expect.json").write_text(json.dumps(expect, indent=1) + "\n")
     return 1
