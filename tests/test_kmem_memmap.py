@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pmemplan.engine import compute_layout
 from pmemplan.engine.arch import arch_profile
@@ -149,3 +151,15 @@ def test_meminfo_cases_present():
     hosted = [c for c in MEMINFO_CASES
               if compute_layout(load_platform(OWN / c / "platform.yaml")).namespace("namespace0.0").kmem.memmap_on_memory]
     assert hosted == ["kmem_mom_attr_612-b2-008_k_kmem"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 4096), st.sampled_from([128 * M, 256 * M, 1 * G, 2 * G]),
+       st.sampled_from(["5.4", "6.1", "6.7", "6.8", "6.12"]), st.booleans())
+def test_memmap_is_paid_once(blocks, mbs, kernel, knob):
+    """64 B per onlined page, either in DRAM or in the range, never both, never lost."""
+    k = kmem(blocks * mbs, mbs)
+    kmem_memmap(prof(kernel, mbs=mbs), k, memmap_on_memory=knob)
+    assert k.memmap_ram_bytes + k.memmap_in_range_bytes == blocks * mbs // 4096 * 64
+    assert not (k.memmap_ram_bytes and k.memmap_in_range_bytes)
+    assert k.memmap_on_memory == (knob and blocks > 0 and KernelVersion.parse(kernel).at_least(6, 8))
