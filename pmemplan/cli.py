@@ -32,14 +32,14 @@ def _load(path: str):
         _fail_input(e)
 
 
-def _check_kernels(kernels: Tuple[str, ...], legacy: str) -> None:
+def _check_kernels(kernels: Tuple[str, ...], legacy: str) -> Tuple[str, ...]:
+    """kversion.validate_kernels(): one line and exit 2 on a bad version; repeats dropped."""
     from .errors import ValueParseError
-    from .kversion import KernelVersion
-    for k in kernels + ((legacy,) if legacy else ()):
-        try:
-            KernelVersion.parse(k)
-        except ValueParseError as e:
-            raise click.BadParameter(str(e)) from None
+    from .kversion import validate_kernels
+    try:
+        return tuple(validate_kernels(kernels, legacy or None)[0])
+    except ValueParseError as e:
+        _fail_input(e)
 
 
 def _write(text: str, output: Optional[str]) -> None:
@@ -90,7 +90,7 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
 
     FILE is a platform description (format 1); '-' reads standard input.
     """
-    _check_kernels(kernels, legacy)
+    kernels = _check_kernels(kernels, legacy)
     platform = _load(file)
     from .engine import compute_layout
     results = [compute_layout(platform, k, legacy or None) for k in (kernels or (None,))]
@@ -174,7 +174,7 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
     Exit status: 2 if an input is unreadable or invalid, else 1 if a finding is an error
     (or a warning with --strict), else 0.
     """
-    _check_kernels(kernels, "")
+    kernels = _check_kernels(kernels, "")
     from .errors import InputError
     from .lint import Finding, LintOptions, failing, lint_platform, parse_rule_option
     from .loader import locate_in

@@ -145,6 +145,9 @@ def explain(platform: Platform, queries: Sequence[str], kernel: Optional[str] = 
     items = []
     for q in queries:
         addr, kind = parse_query(q, p.page_size, p.section_size)
+        if addr >> p.max_physmem_bits:
+            raise ValueParseError(f"{q}: address {addr:#x} is beyond the {p.max_physmem_bits}-bit physical "
+                                  f"address space of this platform (MAX_PHYSMEM_BITS; phys_bits in the file)")
         items.append(_one(platform, st, st_old, owners, str(q), addr, kind))
     return Explanation(platform.name, platform.arch, str(res.kernel), str(old.kernel), p.page_size,
                        p.section_size, items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import total_ordering
+from typing import Iterable, List, Optional, Tuple
 
 from .errors import ValueParseError
 
@@ -63,3 +64,67 @@ def era(v: KernelVersion) -> str:
     if v.at_least(5, 0):
         return "5.0"
     return "<=4.20"
+
+
+# -- the supported range ----------------------------------------------------------------
+
+# v4.2-rc1: libnvdimm (drivers/nvdimm, b94d5230d06e "libnvdimm, nfit: initial libnvdimm
+# infrastructure and NFIT support") -- no pmem namespaces, regions or ndctl before it
+FIRST_SUPPORTED = (4, 2)
+# the newest release whose behaviour was observed with the QEMU oracle (6.12.117); later
+# kernels are planned with the same rules, an assumption each result states
+NEWEST_CHECKED = (6, 12)
+# v5.3-rc1 sub-section hotplug: --legacy names a kernel from before it
+SUBSECTION_RELEASE = (5, 3)
+
+
+def check_kernel(text: str) -> KernelVersion:
+    """Parse ``text`` and refuse a kernel older than libnvdimm (ValueParseError)."""
+    v = KernelVersion.parse(text)
+    if not v.at_least(*FIRST_SUPPORTED):
+        raise ValueParseError(f"{text.strip()!r}: Linux {v} predates libnvdimm (merged in "
+                              f"{FIRST_SUPPORTED[0]}.{FIRST_SUPPORTED[1]}); pmemplan models "
+                              f"{FIRST_SUPPORTED[0]}.{FIRST_SUPPORTED[1]} and later")
+    return v
+
+
+def validate_kernels(kernels: Iterable[str] = (), legacy: Optional[str] = None,
+                     what: str = "--kernel") -> Tuple[List[str], Optional[str]]:
+    """Every check on user-given kernel versions, in one place (CLI options and files).
+
+    Returns ``kernels`` with repeats dropped (by normalised version, first spelling kept:
+    "6.1", "6.1.0" and "6.1.0-56-amd64" are one kernel) and ``legacy`` unchanged.  Raises
+    :class:`ValueParseError` with a one-line message, naming the option: a string that is
+    not a version, a kernel older than 4.2 (libnvdimm), or a ``legacy`` kernel that is not
+    from before 5.3 (the comparison is with pre-sub-section behaviour).  Kernels newer than
+    :data:`NEWEST_CHECKED` are accepted; :func:`unconfirmed_note` says so in the result.
+    """
+    out: List[str] = []
+    seen = set()
+    for k in kernels:
+        try:
+            v = check_kernel(k)
+        except ValueParseError as e:
+            raise ValueParseError(f"{what}: {e}") from None
+        if v not in seen:
+            seen.add(v)
+            out.append(k)
+    if legacy:
+        try:
+            lv = check_kernel(legacy)
+        except ValueParseError as e:
+            raise ValueParseError(f"--legacy: {e}") from None
+        if lv.at_least(*SUBSECTION_RELEASE):
+            raise ValueParseError(f"--legacy: {legacy.strip()!r} is not a pre-"
+                                  f"{SUBSECTION_RELEASE[0]}.{SUBSECTION_RELEASE[1]} kernel; the legacy "
+                                  "comparison is with a kernel from before sub-section hotplug (e.g. 5.2)")
+    return out, legacy
+
+
+def unconfirmed_note(v: KernelVersion) -> Optional[str]:
+    """The assumption a result carries for a kernel newer than the newest one checked."""
+    if (v.major, v.minor) <= NEWEST_CHECKED:
+        return None
+    n = f"{NEWEST_CHECKED[0]}.{NEWEST_CHECKED[1]}"
+    return (f"unconfirmed: Linux {v} is newer than {n}, the newest release this model was checked "
+            f"against on a real kernel; {n}'s rules are assumed to still hold")

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ._model import BOOL, STR, Record, checked, choice, dict_of, field, integer, list_of, one, size_kind
 from .errors import ValueParseError
-from .kversion import KernelVersion
+from .kversion import KernelVersion, check_kernel, validate_kernels
 from .sizes import is_pow2, parse_size_unit
 
 ARCHES = ("x86_64", "arm64", "ppc64le", "riscv64")
@@ -55,14 +55,18 @@ def _to_format(v: Any) -> Any:
 
 
 def _kernel(v: str) -> str:
-    KernelVersion.parse(v)
+    check_kernel(v)   # a version, and not older than libnvdimm (4.2)
     return v
 
 
 def _kernels(v: Optional[List[str]]) -> Optional[List[str]]:
-    for t in v or ():
-        KernelVersion.parse(t)
-    return v
+    """targets: each checked like ``kernel``; repeats (by normalised version) dropped."""
+    if v is None:
+        return v
+    try:
+        return validate_kernels(v)[0]
+    except ValueParseError as e:
+        raise ValueParseError(str(e).replace("--kernel: ", "", 1)) from None
 
 
 def _ndctl(v: str) -> str:
@@ -203,6 +207,9 @@ class Platform(Record):
     memory_block_size: Optional[int] = field(SIZE, None)
     bare_metal: bool = field(BOOL, False)
     thp: bool = field(BOOL, True)
+    # dax kmem hosts the memmap of the memory it onlines in that memory (engine/kmem.py):
+    # memory_hotplug.memmap_on_memory=1 and the dax device's memmap_on_memory attribute 1
+    memmap_on_memory: bool = field(BOOL, False)
     ndctl: str = field(checked(STR, _ndctl), "76.1")
     memory: List[MemoryRange] = field(list_of(MemoryRange), factory=list)
     regions: List[Region] = field(list_of(Region), factory=list)

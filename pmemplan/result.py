@@ -48,10 +48,17 @@ class Kmem:
     error: Optional[str] = None
     range_start: int = 0
     range_end: int = 0
+    # struct pages of the hot-added System RAM (engine/kmem.py kmem_memmap()): in DRAM, or
+    # carved from the start of each hot-added memory block (memmap_on_memory, 6.8+)
+    memmap_ram_bytes: int = 0
+    memmap_on_memory: bool = False
+    memmap_in_range_bytes: int = 0
 
     def to_dict(self) -> Dict[str, Any]:
         return {"online_bytes": self.online_bytes, "memory_block_size": self.memory_block_size,
-                "blocks": self.blocks, "error": self.error}
+                "blocks": self.blocks, "error": self.error, "memmap_ram_bytes": self.memmap_ram_bytes,
+                "memmap_on_memory": self.memmap_on_memory,
+                "memmap_in_range_bytes": self.memmap_in_range_bytes}
 
 
 @dataclass

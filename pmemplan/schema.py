@@ -58,6 +58,10 @@ _TEXT: Dict[str, Dict[str, tuple]] = {
                               "(/sys/devices/system/memory/block_size_bytes); a power of two."),
         "bare_metal": ("Bare metal", "The platform is a physical machine, not a virtual machine."),
         "thp": ("Transparent huge pages", "Transparent huge pages are enabled."),
+        "memmap_on_memory": ("kmem memmap on memory", "dax kmem (daxctl reconfigure-device --mode=system-ram) "
+                             "hosts the struct pages of the memory it onlines in that memory: "
+                             "memory_hotplug.memmap_on_memory=1 and /sys/bus/dax/devices/daxX.Y/memmap_on_memory "
+                             "set to 1 (Linux 6.8+). Default false: they take 64 bytes of DRAM per 4 KiB page."),
         "ndctl": ("ndctl version", "The ndctl release to plan for, as a string: \"76.1\", \"81\"."),
         "memory": ("Firmware memory map", "The non-pmem ranges of the firmware map, as /proc/iomem's "
                    "top level shows them."),

@@ -38,14 +38,12 @@ def explain_command(file: str, addresses: Tuple[str, ...], fmt: str, kernel: Opt
     and its place in the namespace's info-block layout.
     """
     from ..errors import InputError, ValueParseError
-    from ..kversion import KernelVersion
+    from ..kversion import validate_kernels
     from ..loader import load_platform
-    for label, v in (("--kernel", kernel), ("--legacy", legacy)):
-        if v is not None:
-            try:
-                KernelVersion.parse(v)
-            except ValueParseError as e:
-                _fail(f"{label}: {e}")
+    try:
+        validate_kernels((kernel,) if kernel is not None else (), legacy or None)
+    except ValueParseError as e:
+        _fail(str(e))
     try:
         if file == "-":
             platform = load_platform(sys.stdin.buffer.read(), name="<stdin>")

@@ -18,7 +18,7 @@ import gc
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
 
-from ..kversion import KernelVersion, era
+from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
 from ..result import (ArchInfo, LayoutResult, NamespaceError, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
@@ -26,7 +26,7 @@ from ..sizes import SZ_16M, align_up, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
-from .kmem import dax_kmem_range
+from .kmem import dax_kmem_range, kmem_memmap
 from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, nd_pfn_init
@@ -89,6 +89,9 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
                      phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
                      bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=boot_mem_end)
     notes.extend(p.assumptions)
+    newer = unconfirmed_note(kernel)
+    if newer:
+        notes.append(newer)
     ndv = ndctl_version(platform.ndctl)
     mem = MemoryState(p, ram)
 
@@ -97,7 +100,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     aligns: Dict[str, Tuple[Optional[int], int]] = {}
     for ri, r in enumerate(platform.regions):
         aligns[r.name] = _region_align(p, r, notes)
-        spaces[r.name] = RegionSpace(r.size, aligns[r.name][1])
+        spaces[r.name] = RegionSpace(r.size, aligns[r.name][1], trims=aligns[r.name][0] is not None)
         _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes)
 
     others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
@@ -111,7 +114,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
                 _enable(p, mem, slot, others[slot.region.name], notes)
     for slot in slots:
         if slot.result.status == "enabled" and slot.ns.system_ram and slot.info is not None:
-            _online_kmem(p, mem, slot)
+            _online_kmem(p, mem, slot, platform.memmap_on_memory, notes)
     _predict_disabled(p, mem, slots, observed, others, notes)
     candidates = {}
     for slot in slots:
@@ -128,6 +131,8 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     regions = []
     for r in platform.regions:
         sp = spaces[r.name]
+        if r.labelled:
+            _note_wrapped_gap(r, sp, notes)
         regions.append(RegionResult(r.name, r.provider, r.start, r.size, aligns[r.name][1],
                                     sp.available_size() if r.labelled else 0,
                                     sp.max_available_extent() if r.labelled else 0,
@@ -144,6 +149,20 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
                         regions, namespaces, sections, summary, memory, state_size=state,
                         memory_state=mem, profile=p)
+
+
+def _note_wrapped_gap(r: Region, sp: RegionSpace, notes: List[str]) -> None:
+    """Say why max_available_extent is 0 while available_size is not (region_devs.py)."""
+    gap = sp.wrapped_gap()
+    if gap is None or sp.max_available_extent() or not sp.available_size():
+        return
+    g = sp.granule
+    notes.append(f"{r.name}: max_available_extent is 0 while available_size is "
+                 f"{format_size(sp.available_size())}: the second allocation starts at offset {gap[1]:#x}, "
+                 f"inside the first {format_size(g)} align granule, so the kernel reserves the free space "
+                 f"at offset {g:#x}, where a namespace already is (v5.7 2522afb86a8c space_valid()); ndctl "
+                 f"then refuses every create with ENOSPC until the region align is at most "
+                 f"{format_size(1 << (gap[1].bit_length() - 1))}")
 
 
 def _dedupe(xs: List[str]) -> List[str]:
@@ -348,13 +367,17 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     res.messages.append(f"nd_pmem {_dev_name('btt', s)}: No existing arenas")
 
 
-def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot) -> None:
+def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot, memmap_on_memory: bool,
+                 notes: List[str]) -> None:
     ib = s.info
     assert ib is not None and s.result.start is not None
     dax_start = s.result.start + ib.start_pad + ib.dataoff
     dax_end = s.result.start + s.result.size - ib.end_trunc
     k = dax_kmem_range(p, dax_start, dax_end)
     s.result.kmem = k
+    why = kmem_memmap(p, k, memmap_on_memory)
+    if why:
+        notes.append(f"{s.ns.name}: memmap_on_memory not used, the kmem memmap is in DRAM: {why}")
     if k.error:
         dev = _dev_name("dax", s)
         s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))

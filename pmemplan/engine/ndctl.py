@@ -78,7 +78,12 @@ def did_you_intend(size: int, align: int, ways: int, unit: str) -> int:
 def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_align: Optional[int],
              ns: Namespace, size: int, align: int, capacity: Optional[int],
              default_size: bool = False) -> Optional[KernelError]:
-    """Checks that do not depend on where the namespace lands, in ndctl's order."""
+    """Checks that do not depend on where the namespace lands, in ndctl's order.
+
+    ``capacity`` is the region's max_available_extent (labelled regions, region_devs.py),
+    which can be 0 while available_size is not: ndctl then refuses any size, before its
+    own size and align checks (observed on 6.1 and 6.12, oracle wrap_align).
+    """
     if capacity is not None and size > capacity:
         return KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl")
     if not region.labelled and size != region.size:

@@ -5,6 +5,28 @@ first-fit with equal sizes gives when every DIMM has the same free map;
 docs/kernel-model.md §7.2).  Free extents are trimmed inward to the region align and busy extents expanded
 outward (v5.7 2522afb86a8c).  A region is a short list of extents, so cost grows with
 the number of namespaces, never with the bytes.
+
+Two sysfs figures, two different rules (v5.7+, drivers/nvdimm):
+
+* ``available_size`` (nd_region_available_dpa() → nd_pmem_available_dpa()): the mapping
+  size minus every allocation rounded outward to the granule, ALIGN_DOWN to the granule;
+  0 when a rounded allocation passes the mapping end ("misaligned to iset").
+* ``max_available_extent`` (nd_region_allocatable_dpa() → nd_pmem_max_contiguous_dpa()):
+  ``available_size`` bytes are reserved first-fit ("pmem-reserve", __reserve_free_pmem()
+  → scan_allocate()) in the free gaps as space_valid() trims them, and the largest piece
+  is reported; 0 when the reservation fails ("pmem reserve underrun" WARN).  ndctl's
+  create-namespace takes this as its capacity (§8) and refuses anything larger, a zero
+  included, with ENOSPC before any size or align check.
+
+space_valid() trims a gap to ``[ALIGN(start), ALIGN_DOWN(end + 1) - 1]``; for a gap that
+ends inside the first granule of the mapping ALIGN_DOWN gives 0, the end wraps to ~0, the
+"is it empty" test passes and the gap looks huge -- even an empty one, between two
+allocations that touch.  That happens as soon as the second allocation starts inside the
+first granule (namespaces carved at a small align, the align raised later); it is the
+first gap scan_allocate() visits, so the whole reservation is requested at the granule,
+``[g, g + n)``: where that collides with an allocation, __request_region() fails and
+max_available_extent reads 0 while available_size does not (observed on 6.1 with the
+"pmem reserve underrun" warning; the code is unchanged in current sources).
 """
 from __future__ import annotations
 
@@ -23,9 +45,11 @@ class RegionSpace:
     Reserving splits one gap, so packing N namespaces costs O(N · gaps).
     """
 
-    def __init__(self, size: int, granule: int) -> None:
+    def __init__(self, size: int, granule: int, trims: bool = True) -> None:
         self.size = size
         self.granule = max(1, granule)   # region align (5.7+) or PAGE_SIZE × ways
+        # v5.7 2522afb86a8c: space_valid() trims gaps to the region align (and can wrap)
+        self.trims = trims
         self._busy: List[Extent] = []
         self._gaps: List[Extent] = [(0, size)] if size > 0 else []
         self._rounded = 0        # Σ allocations rounded outward to the granule
@@ -100,9 +124,36 @@ class RegionSpace:
     def available_size(self) -> int:
         return align_down(self.available_dpa(), self.granule)
 
+    def wrapped_gap(self) -> Optional[Extent]:
+        """The gap space_valid() mis-trims (v5.7 2522afb86a8c), or None.
+
+        scan_allocate() looks at the gap between the first two allocations before any
+        other (the one before the first allocation only trims to nothing).  When the
+        second allocation starts inside the first granule, ALIGN_DOWN(its start) is 0
+        and the trimmed end wraps: that gap -- a hole, or nothing at all when the two
+        allocations touch -- passes as unbounded and the request goes to the granule.
+        Returned as ``(end of the first allocation, start of the second)``.
+        """
+        if not self.trims or len(self._busy) < 2:
+            return None
+        (_, end0), (start1, _) = self._busy[0], self._busy[1]
+        if 0 < start1 < self.granule:
+            return (end0, start1)
+        return None
+
+    def _is_free(self, start: int, end: int) -> bool:
+        return end <= self.size and not any(s < end and start < e for s, e in self._busy)
+
     def max_available_extent(self) -> int:
-        """nd_pmem_max_contiguous_dpa(): the largest reserved piece, trimmed to the granule."""
+        """nd_pmem_max_contiguous_dpa(): the largest reserved piece, trimmed to the granule.
+
+        With a wrapped gap (:meth:`wrapped_gap`) the reservation is one request at the
+        granule: ``available_dpa()`` bytes when ``[g, g + n)`` is free, else 0.
+        """
         g = self.granule
+        if self.wrapped_gap() is not None:
+            n = self.available_dpa()
+            return n if n and self._is_free(g, g + n) else 0
         best = 0
         for lo, hi in self._reserved():
             a, b = align_up(lo, g), align_down(hi, g)
@@ -111,8 +162,14 @@ class RegionSpace:
         return best
 
     def first_fit(self, size: int) -> Optional[int]:
-        """Lowest offset of a free extent that holds ``size`` contiguously (PMEM is all-or-nothing)."""
+        """Lowest offset of a free extent that holds ``size`` contiguously (PMEM is all-or-nothing).
+
+        With a wrapped gap scan_allocate() asks for ``[g, g + size)`` and nothing else
+        (the kernel's "allocation underrun", -ENXIO, when that is taken).
+        """
         g = self.granule
+        if self.wrapped_gap() is not None:
+            return g if self._is_free(g, g + size) else None
         for lo, hi in self._gaps:
             a, b = align_up(lo, g), align_down(hi, g)
             if b - a >= size:

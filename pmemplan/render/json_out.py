@@ -9,7 +9,7 @@ from ..sizes import human_size
 
 # fields that hold a byte count / an address when shown with -u/--human
 _SIZE_KEYS = {"size", "usable_size", "available_size", "max_available_extent", "align", "dataoff",
-              "start_pad", "end_trunc", "memmap_ram_bytes", "online_bytes", "memory_block_size",
+              "start_pad", "end_trunc", "memmap_ram_bytes", "memmap_in_range_bytes", "online_bytes", "memory_block_size",
               "lost", "padding_saved", "info_block", "memmap", "alignment", "btt", "failed",
               "page_size", "section_size", "subsection_size", "compat_align", "pmd_size", "pud_size"}
 _ADDR_KEYS = {"start"}
