@@ -70,9 +70,10 @@ def integer(ge: Optional[int] = None, le: Optional[int] = None) -> Kind:
     return _Simple(lambda: cs.int_schema(ge=ge, le=le), json)
 
 
-def size_kind(parse: Callable[[Any], int]) -> Kind:
-    """A size or address: ``parse`` turns the input (int or string) into bytes."""
-    return _Simple(lambda: cs.no_info_plain_validator_function(parse), {"$ref": "#/$defs/Size"})
+def size_kind(parse: Callable[[Any], Any], json: Optional[Dict[str, Any]] = None) -> Kind:
+    """A size or address: ``parse`` turns the input (int or string) into bytes
+    (``json``: its JSON Schema, a reference to ``Size`` unless given)."""
+    return _Simple(lambda: cs.no_info_plain_validator_function(parse), json or {"$ref": "#/$defs/Size"})
 
 
 class _Choice(Kind):
@@ -197,7 +198,7 @@ class Field:
     def json(self) -> Dict[str, Any]:
         s = self.kind.json()
         if self.nullable:
-            s = {"anyOf": [s, {"type": "null"}]}
+            s = {"anyOf": (s["anyOf"] if list(s) == ["anyOf"] else [s]) + [{"type": "null"}]}
         if self.factory is not None:
             s["default"] = self.factory()
         elif not self.required:
