@@ -275,6 +275,10 @@ cli.add_command(_LazyCommand("import", "pmemplan.commands.import_cmd:import_comm
                              "Write a platform file from /proc/iomem, ndctl/daxctl list or a live system."), "import")
 cli.add_command(_LazyCommand("explain", "pmemplan.commands.explain_cmd:explain_command",
                              "Explain who owns an address, its section, pfn_valid and struct page."), "explain")
+cli.add_command(_LazyCommand("plan", "pmemplan.commands.plan_cmd:plan_command",
+                             "Plan an intent for every target kernel; write the plan and the script that builds it."), "plan")
+cli.add_command(_LazyCommand("commands", "pmemplan.commands.plan_cmd:commands_command",
+                             "Write the ndctl/daxctl commands (a sh script) that build a platform."), "commands")
 
 
 def main(argv: Optional[List[str]] = None) -> None:
