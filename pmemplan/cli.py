@@ -92,8 +92,17 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
     """
     kernels = _check_kernels(kernels, legacy)
     platform = _load(file)
+    planned = None
+    if platform.is_intent:   # an intent (usable:, size: N% / rest): plan it first
+        from .commands.plan_cmd import plan_intent
+        platform, planned = plan_intent(platform, kernels, file)
+        if platform is None:
+            click.echo(planned, err=True, nl=False)
+            sys.exit(EXIT_CHECK)
     from .engine import compute_layout
     results = [compute_layout(platform, k, legacy or None) for k in (kernels or (None,))]
+    for res in results if planned else ():
+        res.assumptions.insert(0, planned)
     if fmt == "json":
         from .render.json_out import render_json
         text = render_json(results if len(kernels) > 1 else results[0], human=human)
@@ -214,6 +223,14 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
             findings.append(Finding(name, 1, 1, "invalid-input", "error", e.strerror or str(e), [], "platform", name, ""))
             continue
         lines = data.decode("utf-8", "replace").splitlines()
+        if platform.is_intent:   # an intent: lint the plan (namespaces keep their places)
+            from .commands.plan_cmd import plan_intent
+            planned, why = plan_intent(platform, kernels, name)
+            if planned is None:
+                findings.append(Finding(name, 1, 1, "invalid-input", "error", why.splitlines()[1].strip(),
+                                        [], "platform", name, ""))
+                continue
+            platform = planned
         findings.extend(lint_platform(platform, name, locate, lines, opts))
     summary = {"files": len(names), "skipped": skipped, "invalid": invalid,
                **{lvl: sum(f.level == lvl for f in findings) for lvl in ("error", "warning", "info")}}

@@ -182,3 +182,15 @@ def commands_command(file: str, kernel: Optional[str], fmt: str, output: Optiona
         text = json.dumps({"format": 1, "kernel": res.kernel, "regions": [r.to_dict() for r in regions],
                            "steps": [s.to_dict() for s in steps]}, indent=2) + "\n"
     _write(text, output, 0o755 if fmt == "sh" else 0o644)
+
+
+def plan_intent(platform, kernels: Tuple[str, ...], source: str):  # type: ignore[no-untyped-def]
+    """For layout and lint of an intent file: (the planned platform, the assumption that
+    says so), or (None, the problems as text) when the intent cannot be met."""
+    from ..plan.core import plan_platform
+    from ..render.plan_out import render_problems
+    plan = plan_platform(platform, kernels, legacy_cost=False)
+    if not plan.ok:
+        return None, render_problems(source, plan.problems)
+    return plan.platform, (f"planned from the intent in {source} for {', '.join(plan.kernels)} "
+                           f"(pmemplan plan explains the choices)")

@@ -33,7 +33,7 @@ from ..engine.pfn_devs import nd_pfn_init
 from ..kversion import KernelVersion
 from ..platform import Namespace, Platform, Region
 from ..result import LayoutResult
-from ..sizes import SZ_16M, align_down, align_up, format_size
+from ..sizes import SZ_16M, align_down, align_up, format_size, short_size
 
 _SEARCH = 64         # bound of every correction loop (each step moves by a deficit)
 _ROUNDS = 6          # engine verification rounds
@@ -307,9 +307,9 @@ def _plan_labelless(ts: Sequence[_Target], platform: Platform, r: Region, it: _I
     if ns.usable is not None and best[0] < ns.usable:
         problems.append(PlanProblem(
             r.name, ns.name, None, "capacity",
-            f"{ns.name}: label-less region {r.name} ({format_size(r.size)}) gives at most "
-            f"{format_size(best[0])} usable as {ns.mode}, {format_size(ns.usable)} asked",
-            f"{ns.name} usable: {format_size(best[0])}", {f"{ns.name}.usable": best[0]}))
+            f"{ns.name}: label-less region {r.name} ({short_size(r.size)}) gives at most "
+            f"{short_size(best[0])} usable as {ns.mode}, {short_size(ns.usable)} asked",
+            f"{ns.name} usable: {short_size(best[0])}", {f"{ns.name}.usable": best[0]}))
 
 
 def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: List[_Item],
@@ -426,9 +426,9 @@ def _why_usable(ts: Sequence[_Target], r: Region, it: _Item, start: int,
 def _capacity_problem(ts: Sequence[_Target], r: Region, items: List[_Item], end: int, limit: int,
                       others: Sequence[Tuple[int, int]], problems: List[PlanProblem]) -> None:
     over = end - limit
-    msg = (f"{r.name} holds {format_size(limit)} for namespaces (its size {format_size(r.size)} in "
+    msg = (f"{r.name} holds {short_size(limit)} for namespaces (its size {short_size(r.size)} in "
            f"{format_size(max(it.granule for it in items) if items else 1)} steps); the namespaces need "
-           f"{format_size(end)}")
+           f"{short_size(end)}")
     nearest, changes = "", {}
     for it in reversed(items):
         ns = it.ns
@@ -441,9 +441,9 @@ def _capacity_problem(ts: Sequence[_Target], r: Region, items: List[_Item], end:
         if u <= 0:
             continue
         if ns.usable is not None:
-            nearest, changes = f"{ns.name} usable: {format_size(u)}", {f"{ns.name}.usable": u}
+            nearest, changes = f"{ns.name} usable: {short_size(u)} ({u})", {f"{ns.name}.usable": u}
         else:
-            nearest, changes = f"{ns.name} size: {format_size(s)}", {f"{ns.name}.size": s}
+            nearest, changes = f"{ns.name} size: {short_size(s)} ({s})", {f"{ns.name}.size": s}
         break
     problems.append(PlanProblem(r.name, None, None, "capacity", msg, nearest, changes))
 
@@ -540,8 +540,8 @@ def _engine_problems(ts: Sequence[_Target], items: Dict[str, _Item],
             got = min((results[t.name].namespace(ns.name).usable_size or 0) for t in ts)
             if got < ns.usable:
                 out.append(PlanProblem(it.r.name, ns.name, None, "usable",
-                                       f"{ns.name}: {format_size(got)} usable, {format_size(ns.usable)} asked",
-                                       f"{ns.name} usable: {format_size(got)}", {f"{ns.name}.usable": got}))
+                                       f"{ns.name}: {short_size(got)} usable, {short_size(ns.usable)} asked",
+                                       f"{ns.name} usable: {short_size(got)}", {f"{ns.name}.usable": got}))
     return out
 
 

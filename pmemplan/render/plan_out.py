@@ -52,7 +52,7 @@ def render_plan_text(plan: Plan, source: str) -> str:
             if n.align:
                 how += f" align {format_size(n.align)}"
             out.append(f"  {n.name}: {how}")
-            out.append(f"    {n.requested} -> raw size {short_size(n.size)} ({n.size}) at {n.start:#x} "
+            out.append(f"    {n.requested} -> raw size {short_size(n.size)} (-s {format_size(n.size)}) at {n.start:#x} "
                        f"(offset {n.offset:#x}) -> usable {_usable_line(n, ks)}")
             if n.planned:
                 out.append(f"    planned: {', '.join(n.planned)}")
