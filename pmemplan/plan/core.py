@@ -63,13 +63,14 @@ class PlannedNamespace:
     planned: List[str]             # the keys the planner chose (size, align, map, offset)
     why: str
     want_usable: Optional[int] = None
+    granule: int = 1               # sizes are multiples of it on every target
     usable: Dict[str, Optional[int]] = field(default_factory=dict)   # per target, by the engine
     lost: Dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> Dict[str, Any]:
         return {"name": self.name, "region": self.region, "mode": self.mode, "map": self.map,
                 "align": self.align, "size": self.size, "offset": self.offset, "start": self.start,
-                "requested": self.requested, "want_usable": self.want_usable,
+                "requested": self.requested, "want_usable": self.want_usable, "granule": self.granule,
                 "planned": list(self.planned), "why": self.why,
                 "usable": dict(self.usable), "lost": dict(self.lost)}
 
@@ -509,7 +510,7 @@ def plan_platform(platform: Platform, kernels: Sequence[str] = (), *,
             pn = PlannedNamespace(ns.name, r.name, ns.mode, it.choice.map if ns.mode in ("fsdax", "devdax") else None,
                                   it.choice.align if ns.mode in ("fsdax", "devdax") else None,
                                   it.size, it.offset, r.start + it.offset, it.requested, list(it.planned),
-                                  it.why, ns.usable)
+                                  it.why, ns.usable, it.granule)
             for k, res in results.items():
                 nr = res.namespace(ns.name)
                 pn.usable[k] = nr.usable_size if nr.status == "enabled" else None

@@ -2,7 +2,7 @@
 its results into tests/data/plan-runs/<plan>/.
 
     python3 make_runs.py scenario KERNEL OUT.json     # plans for KERNEL ("6.1" / "6.12")
-    python3 make_runs.py collect KERNEL RESULTS_DIR    # results/<scenario>/bootN -> plan folders
+    python3 make_runs.py collect KERNEL RESULTS_DIR [FULL_VERSION]   # results/<scenario>/bootN -> plan folders
 
 Each boot's hardware is a platform header below; each plan an intent on it.  The guest
 writes each plan's script to /tmp, runs it with busybox sh (`run plan_<name> sh …`),
@@ -41,7 +41,7 @@ HW = {
           "regions": [("nv0", 0x100000000, 0x3ffe0000, True), ("nv1", 0x140000000, 512 << 20, False)]},
     # e820 128M at 1G+1M (not 2M aligned), a labelled 2G DIMM
     "B": {"cmdline": "memmap=128M!0x40100000", "e820": (0x40100000, 128 << 20),
-          "nvdimms": [{"id": "nv0", "file": "nv0", "size": "2G", "label_size": "128K", "addr": "0x100000000"}],
+          "nvdimms": [{"id": "nv0", "file": "nvb0", "size": "2G", "label_size": "128K", "addr": "0x100000000"}],
           "regions": [("nv0", 0x100000000, 0x7ffe0000, True)]},
 }
 
@@ -154,7 +154,7 @@ def scenario(kernel: str, out: str, only: str = "") -> None:
     Path(out).write_text(json.dumps(scen, indent=1) + "\n")
 
 
-def collect(kernel: str, results: str) -> None:
+def collect(kernel: str, results: str, full: str = "") -> None:
     """results/<scenario>/bootN/cmds -> tests/data/plan-runs/<plan>_<kernel>/."""
     res = Path(results)
     dest = HERE.parent
@@ -174,7 +174,7 @@ def collect(kernel: str, results: str) -> None:
             stem = str(c)[:-4]
             lst = Path(str(by_label[f"obs_{plan}_list"])[:-4] + ".out").read_text()
             sysfs = Path(str(by_label[f"obs_{plan}_sysfs"])[:-4] + ".out").read_text()
-            run = {"kernel": (res / "boot1" / "kver").read_text().strip() if (res / "boot1" / "kver").exists() else kernel,
+            run = {"kernel": full or kernel,
                    "scenario": res.name, "boot": boot.name,
                    "rc": int(Path(stem + ".rc").read_text()), "stdout": Path(stem + ".out").read_text(),
                    "stderr": Path(stem + ".err").read_text(), "ndctl_list": json.loads(lst or "[]"),
@@ -187,4 +187,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "scenario":
         scenario(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
     else:
-        collect(sys.argv[2], sys.argv[3])
+        collect(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
