@@ -45,6 +45,18 @@ HW = {
           "regions": [("nv0", 0x100000000, 0x7ffe0000, True)]},
 }
 
+HW["C"] = {  # two e820 ranges (the second shares a section with RAM), labelled and label-less 1G DIMMs
+    "cmdline": "memmap=128M!0x40000000 memmap=64M!0x4a000000", "e820": (0x40000000, 128 << 20),
+    "e820b": (0x4a000000, 64 << 20),
+    "nvdimms": [{"id": "nv0", "file": "nvc0", "size": "1G", "label_size": "128K", "addr": "0x100000000"},
+                {"id": "nv1", "file": "nvc1", "size": "1G", "addr": "0x140000000"}],
+    "regions": [("nv0", 0x100000000, 0x3ffe0000, True), ("nv1", 0x140000000, 1 << 30, False)]}
+HW["D"] = {  # no e820: a labelled 4G DIMM and a label-less 256M one
+    "cmdline": "", "e820": None,
+    "nvdimms": [{"id": "nv0", "file": "nvd0", "size": "4G", "label_size": "128K", "addr": "0x100000000"},
+                {"id": "nv1", "file": "nvd1", "size": "256M", "addr": "0x200000000"}],
+    "regions": [("nv0", 0x100000000, 0xfffe0000, True), ("nv1", 0x200000000, 256 << 20, False)]}
+
 # plan name -> (hardware, {region: [namespace flow mappings]})
 PLANS = {
     "a01_mixed": ("A", {"e820": ["{name: a01_e, mode: fsdax}"],
@@ -84,25 +96,60 @@ PLANS = {
     "b05_shares": ("B", {"e820": ["{name: b05_e, mode: sector, sector_size: 512}"],
                          "nv0": ["{name: b05_t1, mode: fsdax, size: 33%}", "{name: b05_t2, mode: fsdax, map: mem, size: 33%}",
                                  "{name: b05_t3, mode: devdax, size: rest}"]}),
+    "c01_two_e820": ("C", {"e820": ["{name: c01_e, mode: fsdax}"], "e820b": ["{name: c01_f, mode: devdax}"],
+                           "nv0": ["{name: c01_a, mode: fsdax, usable: 512M}", "{name: c01_b, mode: sector, size: rest}"],
+                           "nv1": ["{name: c01_n1, mode: fsdax}"]}),
+    "c02_maps": ("C", {"e820": ["{name: c02_e, mode: sector}"], "e820b": ["{name: c02_f, mode: fsdax, map: mem}"],
+                       "nv0": ["{name: c02_a, mode: devdax, map: mem, usable: 300M}", "{name: c02_b, mode: fsdax, map: mem, usable: 300M}",
+                               "{name: c02_c, mode: raw, size: rest}"],
+                       "nv1": ["{name: c02_n1, mode: devdax, align: 4K}"]}),
+    "c03_offsets": ("C", {"e820": ["{name: c03_e, mode: devdax, align: 4K}"], "e820b": ["{name: c03_f, mode: sector, sector_size: 512}"],
+                          "nv0": ["{name: c03_a, mode: fsdax, usable: 64M, offset: 128M}", "{name: c03_b, mode: sector, usable: 64M, offset: 512M}",
+                                  "{name: c03_c, mode: devdax, usable: 100M}"],
+                          "nv1": ["{name: c03_n1, mode: sector, sector_size: 4096}"]}),
+    "c04_kmem": ("C", {"e820": ["{name: c04_e, mode: fsdax, align: 4K}"], "e820b": ["{name: c04_f, mode: raw}"],
+                       "nv0": ["{name: c04_a, mode: fsdax, size: 50%}", "{name: c04_b, mode: devdax, size: rest}"],
+                       "nv1": ["{name: c04_ram, mode: devdax, system_ram: true}"]}),
+    "d01_big": ("D", {"nv0": ["{name: d01_a, mode: fsdax, usable: 3G}", "{name: d01_b, mode: devdax, size: rest}"],
+                      "nv1": ["{name: d01_n1, mode: fsdax}"]}),
+    "d02_many": ("D", {"nv0": [f"{{name: d02_n{i}, mode: {('fsdax', 'devdax', 'sector', 'raw')[i % 4]}, usable: {100 + 37 * i}M}}"
+                               for i in range(10)],
+                       "nv1": ["{name: d02_lless, mode: sector, sector_size: 512}"]}),
+    "d03_shares": ("D", {"nv0": ["{name: d03_a, mode: devdax, align: 1G, size: 50%}", "{name: d03_b, mode: fsdax, size: 10%}",
+                                 "{name: d03_c, mode: sector, size: rest}"],
+                         "nv1": ["{name: d03_n1, mode: devdax, map: mem}"]}),
+    "d04_kmem": ("D", {"nv0": ["{name: d04_ram, mode: devdax, usable: 2G, system_ram: true}", "{name: d04_x, mode: fsdax, size: rest}"],
+                       "nv1": ["{name: d04_n1, mode: devdax, system_ram: true}"]}),
     "b06_kmem": ("B", {"e820": ["{name: b06_e, mode: sector}"],
                        "nv0": ["{name: b06_s, mode: sector, usable: 100M}", "{name: b06_ram, mode: devdax, usable: 1G, system_ram: true}"]}),
 }
 
 
+def _ram(h) -> str:
+    """System RAM below the 2G end of boot memory, around the e820 ranges."""
+    holes = sorted(x for x in (h.get("e820"), h.get("e820b")) if x)
+    out, pos = [], 0x100000
+    for s, n in holes:
+        out.append(f"  - {{type: system-ram, start: {pos:#x}, size: {s - pos:#x}}}")
+        pos = s + n
+    out.append(f"  - {{type: system-ram, start: {pos:#x}, size: {_RAM_HIGH_END - pos:#x}}}")
+    return "\n".join(out)
+
+
 def platform_text(plan: str, hw: str, kernel: str) -> str:
     h = HW[hw]
-    es, esz = h["e820"]
     nss = PLANS[plan][1]
     out = [f"# An intent on QEMU hardware {hw} (tests/data/plan-runs/_gen/make_runs.py)", "format: 1",
            f"name: {plan}", f'kernel: "{kernel}"', 'targets: ["5.4", "6.1", "6.12"]', "memory_block_size: 128M",
-           "memory:", _RAM_LOW.rstrip("\n"),
-           f"  - {{type: system-ram, start: 0x100000, size: {es - 0x100000:#x}}}",
-           f"  - {{type: system-ram, start: {es + esz:#x}, size: {_RAM_HIGH_END - es - esz:#x}}}",
+           "memory:", _RAM_LOW.rstrip("\n"), _ram(h),
            "  - {type: reserved,   start: 0x7ffdf000,   size: 0x21000}",
            "  - {type: reserved,   start: 0xfffc0000,   size: 256K}",
-           "regions:",
-           f"  - name: e820\n    provider: e820\n    start: {es:#x}\n    size: {esz:#x}\n    namespaces:"]
-    out += [f"      - {x}" for x in nss["e820"]]
+           "regions:"]
+    for key in ("e820", "e820b"):
+        if h.get(key):
+            es, esz = h[key]
+            out.append(f"  - name: {key}\n    provider: e820\n    start: {es:#x}\n    size: {esz:#x}\n    namespaces:")
+            out += [f"      - {x}" for x in nss.get(key, [])]
     for name, start, size, labelled in h["regions"]:
         out.append(f"  - name: {name}\n    provider: nfit\n    start: {start:#x}\n    size: {size:#x}\n"
                    f"    labels: {'true' if labelled else 'false'}" + ('\n    label_version: "1.1"' if labelled else "")
