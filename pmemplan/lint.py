@@ -296,7 +296,8 @@ def lint_platform(platform: Platform, path: str, locate: Locate, lines: Sequence
     from .engine.layout import run_engine
     kernels = kernels_for(platform, opts)
     if results is None:
-        results = [run_engine(platform, KernelVersion.parse(k), verify=False) for k in kernels]
+        # the fixes are layout's (verified by the one function that computes them)
+        results = [run_engine(platform, KernelVersion.parse(k)) for k in kernels]
     firmware = {m.owner_name for m in platform.memory}
     ram_total = sum(m.size for m in platform.memory if m.type == "system-ram")
     levels = dict(platform.lint.rules) if platform.lint else {}

@@ -62,7 +62,10 @@ class Fix:
         return self.kinds[0] if self.kinds else "mode"
 
     def then(self, other: "Fix") -> "Fix":
-        """This action followed by ``other`` (``other`` wins where both set a key)."""
+        """This action followed by ``other`` (``other`` wins where both set a key; when it
+        sets every key this one does, it replaces it)."""
+        if set(other.changes) >= set(self.changes):
+            return other
         kinds = list(self.kinds) + [k for k in other.kinds if k not in self.kinds]
         return Fix(f"{self.text}, and {other.text}", {**self.changes, **other.changes}, kinds)
 

@@ -109,7 +109,7 @@ def _problems(console, r: LayoutResult) -> None:
             for f in n.fixes:
                 console.print(f"    [bold]fix:[/] {f.text}", soft_wrap=True)
             if not n.fixes:
-                console.print("    [dim]no single change found that enables it[/]", soft_wrap=True)
+                console.print(f"    [dim]{n.no_fix or 'no single change found that enables it'}[/]", soft_wrap=True)
         if n.kmem is not None and (n.kmem.error or n.status == "enabled"):
             k = n.kmem
             if k.error:
