@@ -410,6 +410,8 @@ def _combine(platform: Platform, kernel, run: Run, fixed: List[NamespaceResult],
 
     must = list(was_enabled)
     for res in fixed:
+        if budget[0] + n > VERIFY_BUDGET:
+            break     # out of budget: the rest keep their individually verified order
         names = must + [res.name]
         f = first_working(chosen, res, res.fixes, names)
         if f is None:
@@ -429,12 +431,15 @@ def _combine(platform: Platform, kernel, run: Run, fixed: List[NamespaceResult],
         if f is None:
             # the candidates computed on the combined platform
             q = build(chosen)
-            if q is not None:
+            if q is not None and budget[0] + n <= VERIFY_BUDGET:
+                budget[0] += n
                 again = run(q, kernel, verify=False, sections=False, fixes=True).namespace(res.name)
                 g = first_working(chosen, res, again.fixes[:MAX_CHAINED], names)
                 if g is not None:
                     f = Fix(f"{g.text} (with the fixes above)", g.changes, g.kinds)
                     res.fixes = [f] + res.fixes
+        if f is None and budget[0] + n > VERIFY_BUDGET:
+            break
         if f is None:
             res.no_fix = ("each fix enables it alone, but none together with the first fixes of the "
                           "namespaces listed before it")
