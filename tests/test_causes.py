@@ -78,7 +78,7 @@ def test_every_failure_has_a_documented_cause(results):
             else:
                 assert isinstance(n.error, KernelError), (path, n.name)
                 assert isinstance(n.error.cause, Cause) and n.error.cause not in KMEM_CAUSES, (path, n.name)
-                assert CAUSES[n.error.cause].origin == n.error.origin or n.error.origin == "kernel"
+                assert CAUSES[n.error.cause].origin == n.error.origin, (path, n.name)
                 d = n.to_dict()["error"]
                 assert d["cause"] == n.error.cause.value and d["by"] == n.error.origin
                 seen.add(n.error.cause)

@@ -248,7 +248,8 @@ def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
     elif cause == Cause.CANNOT_ALIGN:
         out += smaller_align()
         if labelled and res.start is not None:
-            s = _min_pfn_size(p, res, res.start, step, cap)
+            # recreated larger, it may take its own space back: bounded by the region only
+            s = _min_pfn_size(p, res, res.start, step, region.size)
             if s is not None:
                 out.append(_size_fix(s, " (room for the info block, memmap and alignment)"))
         out += _sector_fix(ns)
