@@ -271,7 +271,7 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
                    f"(> {100 * opts.max_memmap_ram:g} %); map: dev keeps it on pmem")
         if n.kmem is not None:
             k = n.kmem
-            if k.error:
+            if k.cause is not None:      # kmem-too-small / -no-capacity / -unsupported-kernel
                 yield "kmem-no-memory", n.name, None, f"{n.name}: kmem onlines nothing: {k.error}"
             else:
                 dax = n.size - ib.get("start_pad", 0) - ib.get("dataoff", 0) - ib.get("end_trunc", 0)

@@ -42,7 +42,8 @@ class Fix:
     ``changes`` says what it changes in the platform file (``{"namespace.size": …}``,
     ``{"region.align": …}``, ``{"namespace.position": 0}``: its place in the region's
     creation order); ``kind`` is the first action's kind (:data:`FIX_KINDS`), ``kinds``
-    every action's, in order (a fix may need two: ``-f`` and a size).
+    every action's, in order (a fix may need two: ``-f`` and a size).  ``kinds`` defaults
+    to the kinds of the changed keys (a mode change that clears the align says so itself).
     """
     text: str
     changes: Dict[str, Any]

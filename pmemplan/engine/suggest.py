@@ -75,14 +75,14 @@ def _sector_fix(ns: Namespace) -> List[Fix]:
     if ns.mode == "sector":
         return []
     return [Fix("use mode sector (ndctl create-namespace -m sector: BTT maps no pages, no DAX)",
-                {"namespace.mode": "sector", **_NO_PAGES})]
+                {"namespace.mode": "sector", **_NO_PAGES}, ["mode"])]
 
 
 def _raw_fix(ns: Namespace) -> List[Fix]:
     if ns.mode == "raw":
         return []
     return [Fix("use mode raw (ndctl create-namespace -m raw: no info block, no DAX)",
-                {"namespace.mode": "raw", **_NO_PAGES, "namespace.sector_size": None})]
+                {"namespace.mode": "raw", **_NO_PAGES, "namespace.sector_size": None}, ["mode"])]
 
 
 def _region_align_fix(region: Region, ra: int) -> Fix:
