@@ -6,6 +6,7 @@ change when every message is reworded; the first fixes of all failing namespaces
 applied together, enable every namespace; layout and lint show the same fixes.
 """
 import json
+import os
 import re
 from pathlib import Path
 
@@ -316,3 +317,36 @@ def test_namespace_error_is_the_result_error_type():
     e = KernelError("EINVAL", "x", Cause.PFN_SPAN)
     assert e.by == "kernel" and e.to_dict() == {"by": "kernel", "errno": "EINVAL", "cause": "pfn-span", "message": "x"}
 
+
+
+# -- property: random platforms ---------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from test_engine_props import _build, platforms  # noqa: E402
+
+
+@settings(max_examples=int(os.environ.get("PMEMPLAN_HYPOTHESIS_EXAMPLES", "60")), deadline=None, suppress_health_check=list(HealthCheck))
+@given(platforms())
+def test_random_platforms_causes_and_joint_fixes(d):
+    """Every refusal/failure has a cause of its origin; every verified fix is a valid
+    change; the first fixes applied together enable every namespace that has one."""
+    p = _build(d)
+    res = compute_layout(p, legacy=None)
+    bad = [n for n in res.namespaces if n.status != "enabled"]
+    q = p
+    for n in bad:
+        assert isinstance(n.error.cause, Cause) and CAUSES[n.error.cause].origin == n.error.origin
+        assert n.fixes or n.no_fix
+        for f in n.fixes:
+            assert f.kind in FIX_KINDS and "namespace.offset" not in f.changes
+        if n.fixes and "(not verified)" not in n.fixes[0].text and not n.no_fix:
+            q = apply_fix(q, n.region, n.name, n.fixes[0])
+    if q is p:
+        return
+    fixed = {n.name for n in bad if n.fixes and "(not verified)" not in n.fixes[0].text and not n.no_fix}
+    again = compute_layout(q, legacy=None)
+    for x in again.namespaces:
+        if x.name in fixed or x.name not in {n.name for n in bad}:
+            assert x.status == "enabled", (x.name, x.error, [f.text for f in next(
+                (n.fixes for n in bad if n.name == x.name), [])])

@@ -94,10 +94,15 @@ def _first_fix(region: Region, ns: Namespace, why: str) -> List[Fix]:
     """Create the namespace first in its region (labelled regions place first-fit in
     creation order: the order of the ``ndctl create-namespace`` commands)."""
     names = [n.name for n in region.namespaces]
-    if not region.labelled or ns.name not in names or names.index(ns.name) == 0:
+    if not region.labelled or ns.name not in names or ns.offset is not None:
         return []
-    return [Fix(f"create it first in {region.name}, before {names[0]} ({why})",
-                {"namespace.position": 0})]
+    # only namespaces placed first-fit (no offset: not already on the machine) move aside
+    before = [n.name for n in region.namespaces[:names.index(ns.name)] if n.offset is None]
+    if not before:
+        return []
+    return [Fix(f"create it before {before[0]} in {region.name} ({why}; labelled regions place "
+                f"first-fit in creation order)",
+                {"namespace.position": names.index(before[0])})]
 
 
 def _firmware_hint(region: Region, start: int, size: int) -> str:
@@ -244,7 +249,7 @@ def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
         out.append(_force_fix("reconfigure the active namespace"))
     elif cause == Cause.START_16M:
         out.append(_force_fix("skip the 16M start check"))
-        out += _first_fix(region, ns, "its start becomes the region's")
+        out += _first_fix(region, ns, "so it lands on an earlier, aligned start")
     elif cause == Cause.CANNOT_ALIGN:
         out += smaller_align()
         if labelled and res.start is not None:
@@ -259,7 +264,7 @@ def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
         if not p.subsection_hotplug and cause in (Cause.SECTION_CONFLICT, Cause.RAM_OVERLAP):
             gran = p.section_size    # ≤5.2 maps whole sections
         if labelled:
-            out += _first_fix(region, ns, "it then starts where the region does")
+            out += _first_fix(region, ns, "so it lands elsewhere")
             if cause in (Cause.PFN_SPAN, Cause.RAM_OVERLAP, Cause.SUBSECTION_BUSY, Cause.SECTION_CONFLICT):
                 out += [_size_fix(s) for s in _nearest_sizes(size, _lcm(step, gran), floor, cap)]
         out += _move_fixes(region, start, gran)
