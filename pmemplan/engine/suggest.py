@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from ..causes import Cause
 from ..errors import InputError
+from ..kversion import KernelVersion
 from ..platform import Namespace, Platform, Region, check_platform
 from ..result import Fix, KernelError, LayoutResult, NamespaceResult
 from ..sizes import SZ_16M, align_down, align_up, format_size
@@ -254,9 +255,9 @@ def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
         out += smaller_align()
         if labelled and res.start is not None:
             # recreated larger, it may take its own space back: bounded by the region only
-            s = _min_pfn_size(p, res, res.start, step, region.size)
-            if s is not None:
-                out.append(_size_fix(s, " (room for the info block, memmap and alignment)"))
+            bigger = _min_pfn_size(p, res, res.start, step, region.size)
+            if bigger is not None:
+                out.append(_size_fix(bigger, " (room for the info block, memmap and alignment)"))
         out += _sector_fix(ns)
     elif cause in _PLACEMENT:
         start = res.start if res.start is not None else region.start
@@ -317,7 +318,7 @@ def _enabled(result: LayoutResult, names: List[str]) -> bool:
     return all(by[x].status == "enabled" for x in names if x in by)
 
 
-def verify_fixes(platform: Platform, kernel, run: Run, results: List[NamespaceResult],
+def verify_fixes(platform: Platform, kernel: KernelVersion, run: Run, results: List[NamespaceResult],
                  candidates: Dict[str, List[Fix]]) -> None:
     """Decide, for each refused/failed namespace, the fixes shown (``res.fixes``).
 
@@ -381,7 +382,7 @@ def verify_fixes(platform: Platform, kernel, run: Run, results: List[NamespaceRe
     _combine(platform, kernel, run, verified, was_enabled, n, spent)
 
 
-def _combine(platform: Platform, kernel, run: Run, fixed: List[NamespaceResult],
+def _combine(platform: Platform, kernel: KernelVersion, run: Run, fixed: List[NamespaceResult],
              was_enabled: List[str], n: int, spent: int) -> int:
     """Put first, for each namespace in turn, the fix that works together with the first
     fixes chosen before it, so that the first fixes of all namespaces, applied together,
