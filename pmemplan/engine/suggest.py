@@ -107,14 +107,20 @@ def _first_fix(region: Region, ns: Namespace, why: str) -> List[Fix]:
 
 
 def _firmware_hint(region: Region, start: int, size: int) -> str:
+    """Where the firmware sets the region's place (and, if it changes, its size)."""
+    resized = size != region.size
     if region.provider == "e820":
         return f"firmware: memmap={format_size(size)}!{format_size(start)}"
     if region.provider == "virtio":
-        return "firmware: the virtio-pmem device's address"
+        return ("firmware: the virtio-pmem device's address" +
+                (" and its memory backend's size" if resized else ""))
     if region.provider == "of_pmem":
         return "firmware: the device tree pmem node's reg"
     if region.provider == "cxl":
-        return "firmware: the CXL region's base (HDM decoder)"
+        return "firmware: the CXL region's base" + (" and size" if resized else "") + " (HDM decoders)"
+    if resized:
+        return ("firmware: the NVDIMM's address and size (QEMU -device nvdimm,addr=… with a "
+                "memory backend of that size) or another DIMM")
     return "firmware: the NVDIMM's address (QEMU -device nvdimm,addr=…) or another DIMM slot"
 
 
