@@ -350,3 +350,16 @@ def test_random_platforms_causes_and_joint_fixes(d):
         if x.name in fixed or x.name not in {n.name for n in bad}:
             assert x.status == "enabled", (x.name, x.error, [f.text for f in next(
                 (n.fixes for n in bad if n.name == x.name), [])])
+
+
+def test_a_fix_that_meets_the_next_check_is_chained():
+    """An active namespace with a misaligned size: a size alone meets ndctl's -f check
+    next, so the fix is the size and -f together (two kinds)."""
+    p = _ns_platform(["{name: namespace0.0, size: 100M, offset: 0, was: {mode: fsdax, align: 2M}}"])
+    n = compute_layout(p, legacy=None).namespace("namespace0.0")
+    assert n.error.cause == Cause.REGION_ALIGN_SIZE
+    first = n.fixes[0]
+    assert first.changes == {"namespace.size": 96 << 20, "namespace.force": True}
+    assert first.kinds == ["size", "ndctl-option"] and first.kind == "size"
+    again = compute_layout(apply_fix(p, "region0", "namespace0.0", first), legacy=None)
+    assert again.namespace("namespace0.0").status == "enabled"
