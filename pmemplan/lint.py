@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .kversion import KernelVersion
 from .causes import Cause
+from .kversion import KernelVersion
 from .platform import Platform
 from .result import LayoutResult, NamespaceError, NamespaceResult
 from .sizes import short_size
