@@ -695,7 +695,3 @@ def test_parse_size_only_raises_value_parse_error(text):
     except ValueParseError:
         pass
 
-
-@given(st.text(alphabet="[]{}'\"#\n ab:,", max_size=200))
-def test_bracket_bound_is_an_upper_bound_of_flow_depth(text):
-    assert loader._bracket_depth_bound(text) >= loader._flow_depth(text)
