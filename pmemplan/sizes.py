@@ -88,14 +88,27 @@ def human_size(n: int) -> str:
 
 
 def short_size(n: int) -> str:
-    """Human text form for reports: 1.06 GiB, 16 MiB, 4 KiB, 512 B."""
+    """Human text form for reports, exact: ``16 MiB``, ``1.5 GiB``, ``2047 MiB``, ``512 B``.
+
+    A whole number of its unit prints without decimals.  Anything else is never rounded
+    (a rounded figure can hide a loss: 2 GiB - 1 MiB is not "2.00 GiB"): it prints in the
+    largest unit in which at most three decimals make it exact (``1.5 GiB``, ``2047 MiB``,
+    ``4095.875 KiB``; bytes at worst).  So every string stands for exactly one size, and
+    two sizes never print the same.
+    """
     if n < 1024:
         return f"{n} B"
-    for i, u in enumerate(("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"), start=1):
-        if n < 1024 ** (i + 1) or i == 6:
-            v = n / 1024 ** i
-            return f"{v:.0f} {u}" if v == int(v) else f"{v:.2f} {u}"
-    raise AssertionError("unreachable")
+    for i in range(min(len(_BIN_UNITS), (n.bit_length() - 1) // 10), 0, -1):   # 1024**i <= n
+        unit = 1 << (10 * i)
+        whole, rest = divmod(n, unit)
+        if rest == 0:
+            return f"{whole} {_BIN_UNITS[i - 1]}"
+        if (rest * 1000) % unit == 0:                                       # 3 decimals or fewer
+            return f"{whole}.{rest * 1000 // unit:03d}".rstrip("0") + f" {_BIN_UNITS[i - 1]}"
+    return f"{n} B"
+
+
+_BIN_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
 def align_up(x: int, a: int) -> int:

@@ -24,7 +24,7 @@ def run(*args, env=None):
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda p: p.stem)
 def test_every_config_renders_four_ways(cfg, tmp_path):
-    plain = run("layout", str(cfg), "--color", "never")
+    plain = run("layout", str(cfg), "--color", "never", env={"COLUMNS": "200"})   # the wide table layout
     assert plain.exit_code == 0 and "\x1b[" not in plain.output
     colour = run("layout", str(cfg), "--color", "always")
     assert colour.exit_code == 0 and "\x1b[" in colour.output

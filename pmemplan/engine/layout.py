@@ -234,17 +234,40 @@ def _refuse(s: _Slot, err: Optional[KernelError]) -> bool:
         return False
     s.result.status = "refused"
     s.result.error = NamespaceError("ndctl", err.errno, err.message)
-    s.result.messages.append(f"Error: {err.message}")
+    s.result.messages.extend(_ndctl_lines(err.message))
     return True
+
+
+def _ndctl_lines(message: str) -> List[str]:
+    """The lines ndctl prints on stderr for a refusal: "Error: …" (its error() prefix;
+    the hint on a line of its own), or cmd_create_namespace()'s "failed to …" as is."""
+    if message.startswith("failed to "):
+        return [message.split(" (", 1)[0]]          # (pmemplan's explanation after it)
+    head, sep, hint = message.partition("; did you intend")
+    return [f"Error: {head}"] + ([f"did you intend{hint}"] if sep else [])
 
 
 # -- step 3: the kernel ---------------------------------------------------------------
 
+# The message of a failure (NamespaceError.message) is the text after dmesg's
+# "driver dev: " prefix; messages[] holds whole dmesg lines.  WARN() texts print without
+# a prefix; dev_dbg() texts (and pmemplan's own words for silent failures) not at all.
+_WARN_TEXTS = ("devm_memremap_pages attempted", "memremap_pages attempted", "Misaligned __add_pages",
+               "memory add fail")
+_QUIET_TEXTS = ("too small to host", "must be at least", "sparse_add_section:")
+
+
 def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
     s.result.status = "failed"
     s.result.error = NamespaceError(err.by, err.errno, err.message)
-    s.result.messages.append(f"{driver} {dev}: {err.message}")
-    s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
+    if err.message.startswith(_WARN_TEXTS):
+        s.result.messages.append(err.message)
+    elif not any(t in err.message for t in _QUIET_TEXTS):
+        s.result.messages.append(f"{driver} {dev}: {err.message}")
+    # really_probe() (drivers/base/dd.c) says nothing of -ENODEV/-ENXIO ("rejects match",
+    # dev_dbg only): no "probe of … failed" line for them
+    if err.errno not in ("ENXIO", "ENODEV"):
+        s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
 
 
 def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, int]],
