@@ -119,21 +119,17 @@ def _widths(cols: Sequence[_Col], rows: Sequence[Sequence[str]], width: int,
     room = width - (3 * len(cols) + 1)          # borders and padding: "│ a │ b │"
     if sum(lo) > room:
         return None
-    out = [h if not c.flex else l for c, l, h in zip(cols, lo, hi)]
     if sum(hi) <= room:
         return hi
+    out = list(lo)
     spare = room - sum(out)
-    want = [(h - l) if c.flex else 0 for c, l, h in zip(cols, lo, hi)]
+    want = [h - l for l, h in zip(lo, hi)]      # headers unwrapped, flexible cells unwrapped
     total = sum(want)
     for i, w in enumerate(want):
-        if w:
-            give = min(w, spare * w // total)
-            out[i] += give
+        out[i] += spare * w // total
     left = room - sum(out)
-    for i, w in enumerate(want):                # rounding: the rest to the first that wants it
-        if left <= 0:
-            break
-        extra = min(left, hi[i] - out[i]) if w else 0
+    for i in range(len(out)):                   # rounding: the rest to the first that wants it
+        extra = min(left, hi[i] - out[i])
         out[i] += extra
         left -= extra
     return out
@@ -157,7 +153,7 @@ def _table(console, title: str, variants: Sequence[Tuple[Sequence[_Col], Sequenc
     cols, rows, widths = chosen
     t = Table(title=title, title_justify="left", header_style="bold", **kw)
     for c, w in zip(cols, widths):
-        t.add_column(c.header, justify=c.justify, width=w, no_wrap=not c.flex, overflow="fold")
+        t.add_column(c.header, justify=c.justify, width=w, overflow="fold")   # cells fit: only headers wrap
     for r in rows:
         t.add_row(*r)
     return t
