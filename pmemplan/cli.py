@@ -224,10 +224,9 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
             lines = data.decode("utf-8", "replace").splitlines()
             found = lint_platform(platform, name, locate, lines, opts)
         except RecursionError:
-            e = InputError(_TOO_DEEP, name, 1, 1)
             invalid += 1
-            click.echo(f"pmemplan: {e}", err=True)
-            findings.append(Finding(name, 1, 1, "invalid-input", "error", e.message, [], "platform", name, ""))
+            click.echo(f"pmemplan: {InputError(_TOO_DEEP, name, 1, 1)}", err=True)
+            findings.append(Finding(name, 1, 1, "invalid-input", "error", _TOO_DEEP, [], "platform", name, ""))
             continue
         except InputError as e:
             invalid += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..result import LayoutResult, NamespaceResult, SectionResult
 from ..sizes import short_size
@@ -69,7 +69,7 @@ def report_width(width: Optional[int] = None, to_file: bool = False) -> int:
     return max(MIN_WIDTH, width or PIPE_WIDTH)
 
 
-def _para(console, text, indent: int = 0, hang: Optional[int] = None) -> None:
+def _para(console: Any, text: Any, indent: int = 0, hang: Optional[int] = None) -> None:
     """Print ``text`` (markup, or a rich Text) word-wrapped to the console width: the
     first line indented by ``indent``, the following ones by ``hang`` (indent + 4)."""
     from rich.text import Text
@@ -135,17 +135,17 @@ def _widths(cols: Sequence[_Col], rows: Sequence[Sequence[str]], width: int,
     return out
 
 
-def _table(console, title: str, variants: Sequence[Tuple[Sequence[_Col], Sequence[Sequence[str]]]],
-           prefer: int = 0, **kw):
+def _table(console: Any, title: str, variants: Sequence[Tuple[Sequence[_Col], Sequence[Sequence[str]]]],
+           prefer: int = 0, **kw: Any) -> Any:
     """The first of ``variants`` (columns, rows) whose words all fit the console width
     (with ``prefer`` cells in its wrapping columns, but for the last), as a rich Table with
     fixed column widths (the last variant if none fits)."""
     from rich.table import Table
-    chosen = None
+    chosen: Optional[Tuple[Sequence[_Col], Sequence[Sequence[str]], Sequence[Optional[int]]]] = None
     for i, (cols, rows) in enumerate(variants):
-        widths = _widths(cols, rows, console.width, 0 if i == len(variants) - 1 else prefer)
-        if widths is not None:
-            chosen = cols, rows, widths
+        fit = _widths(cols, rows, console.width, 0 if i == len(variants) - 1 else prefer)
+        if fit is not None:
+            chosen = cols, rows, fit
             break
     if chosen is None:
         cols, rows = variants[-1]
@@ -153,7 +153,7 @@ def _table(console, title: str, variants: Sequence[Tuple[Sequence[_Col], Sequenc
     cols, rows, widths = chosen
     t = Table(title=title, title_justify="left", header_style="bold", **kw)
     for c, w in zip(cols, widths):
-        t.add_column(c.header, justify=c.justify, width=w, overflow="fold")   # cells fit: only headers wrap
+        t.add_column(c.header, justify=c.justify, width=w, overflow="fold")  # type: ignore[arg-type]  # cells fit: only headers wrap
     for r in rows:
         t.add_row(*r)
     return t
@@ -270,8 +270,8 @@ def _effect(n: Optional[NamespaceResult], sec: SectionResult, section_size: int)
 def _era_line(r: LayoutResult, sec: SectionResult) -> str:
     names = set(sec.owners)
     def line(res: LayoutResult) -> str:
-        effects = [_effect(n, sec, res.arch_info.section_size) for n in res.namespaces if n.name in names]
-        effects = [e for e in effects if e]
+        found = [_effect(n, sec, res.arch_info.section_size) for n in res.namespaces if n.name in names]
+        effects = [e for e in found if e]
         return "; ".join(effects) if effects else "nothing"
     now = f"{r.kernel}: {line(r)}"
     if r.legacy is None or r.legacy.kernel == r.kernel:
@@ -279,7 +279,8 @@ def _era_line(r: LayoutResult, sec: SectionResult) -> str:
     return f"{r.legacy.kernel}: {line(r.legacy)} — {now}"
 
 
-def _bar_lines(cells: List[Optional[str]], letters: Dict[str, str], styles: Dict[str, str], width: int) -> list:
+def _bar_lines(cells: List[Optional[str]], letters: Dict[str, str], styles: Dict[str, str],
+               width: int) -> List[Any]:
     """The sub-section cells as ``  [....]``, in rows of a power-of-two number of cells
     that fits ``width`` (a 1 GiB arm64 section has 512), each row after the first led by
     the number of its first cell."""
@@ -425,7 +426,7 @@ def make_console(color: str = "auto", to_file: bool = False, width: Optional[int
     from rich.console import Console
     system = "truecolor" if record else color_system(color, to_file)
     tty = system is not None
-    return Console(file=file if file is not None else io.StringIO(), color_system=system,
+    return Console(file=file if file is not None else io.StringIO(), color_system=system,  # type: ignore[arg-type]
                    force_terminal=tty, no_color=system is None, width=report_width(width, to_file),
                    record=record, highlight=False, emoji=False, soft_wrap=False)
 
