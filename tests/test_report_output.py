@@ -198,8 +198,16 @@ _UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40
 
 
 def _value(text: str) -> Decimal:
-    number, unit = text.split(" ")
-    return Decimal(number) * _UNITS[unit]
+    """What a short_size string says, read back: "4 MiB - 128 B" is 4 MiB minus 128 B."""
+    parts = text.split(" ")
+    total = Decimal(parts[0]) * _UNITS[parts[1]]
+    if len(parts) > 2:
+        sign, number, unit = parts[2:]
+        assert sign in "+-" and len(parts) == 5 and "." not in parts[0]
+        rest = Decimal(number) * _UNITS[unit]
+        assert 0 < rest < _UNITS[parts[1]]
+        total += rest if sign == "+" else -rest
+    return total
 
 
 @given(st.integers(0, 2 ** 72))
@@ -207,11 +215,13 @@ def test_short_size_is_exact(n):
     """The printed figure is the size itself: so two sizes never print the same."""
     s = short_size(n)
     assert _value(s) == n
-    number, unit = s.split(" ")
-    if unit != "B" and n % _UNITS[unit] == 0:
-        assert "." not in number                       # exact multiples: no decimals
-    if "." in number:
-        assert len(number.split(".")[1]) <= 3 and not number.endswith("0")
+    number, unit = s.split(" ")[:2]
+    for k, u in _UNITS.items():
+        if u > 1 and n >= u and n % u == 0 and n < u * 1024:
+            assert s == f"{n // u} {k}"               # exact multiples: no decimals
+    for num in s.split(" ")[::2]:
+        if "." in num:
+            assert len(num.split(".")[1]) <= 3 and not num.endswith("0")
 
 
 @given(st.integers(0, 2 ** 64), st.integers(0, 2 ** 64))
@@ -230,9 +240,10 @@ def test_a_loss_never_rounds_away(k, unit):
 
 
 @pytest.mark.parametrize("n,text", [
-    ((2 << 30) - (1 << 20), "2047 MiB"), ((128 << 30) - (2 << 20), "131070 MiB"), (128 << 30, "128 GiB"),
-    (3 << 29, "1.5 GiB"), (133005312, "129888 KiB"), ((4 << 20) - 128, "4095.875 KiB"), (1023, "1023 B"),
-    (1025, "1025 B"), (0, "0 B"),
+    ((2 << 30) - (1 << 20), "2 GiB - 1 MiB"), ((128 << 30) - (2 << 20), "128 GiB - 2 MiB"), (128 << 30, "128 GiB"),
+    (3 << 29, "1.5 GiB"), (133005312, "126 MiB + 864 KiB"), ((4 << 20) - 128, "4 MiB - 128 B"), (1023, "1023 B"),
+    (1025, "1 KiB + 1 B"), (0, "0 B"), ((1 << 30) - (128 << 10), "1023.875 MiB"),
+    ((2 << 20) - 8064, "2 MiB - 7.875 KiB"), (628529684 << 10, "599 GiB + 432660 KiB"),
 ])
 def test_short_size_examples(n, text):
     assert short_size(n) == text

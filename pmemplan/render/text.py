@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -21,8 +22,12 @@ _OWNER_STYLES = ("cyan", "magenta", "blue", "green", "yellow", "bright_cyan", "b
 _RAM_STYLE = "grey50"
 
 
+_UNIT_GAP = re.compile(r"(?<=\d) (?=[KMGTPE]?i?B\b)")
+
+
 def _sz(n: Optional[int]) -> str:
-    return "-" if n is None else short_size(n).replace(" ", "")
+    """A size as a table cell: ``16MiB``, ``128GiB - 2MiB`` (exact, :func:`short_size`)."""
+    return "-" if n is None else _UNIT_GAP.sub("", short_size(n))
 
 
 def era_words(r: LayoutResult) -> str:
@@ -209,7 +214,7 @@ def _kmem_cell(n: NamespaceResult) -> str:
 
 
 def _ns_table(console, r: LayoutResult):
-    wide_rows, narrow_rows = [], []
+    wide_rows, narrow_rows, stacked_rows = [], [], []
     for n in r.namespaces:
         usable = _sz(n.usable_size) if n.usable_size is not None else "-"
         mode = f"{_e(n.mode)}{'/' + _e(n.map) if n.map else ''}"
@@ -223,12 +228,16 @@ def _ns_table(console, r: LayoutResult):
                 ([f"kmem online {_kmem_cell(n)}"] if n.kmem is not None else [])
         narrow_rows.append((name, f"{mode}\nalign {_sz(n.align)}", f"{_sz(n.size)}\n→ {usable}",
                             "\n".join(lost + extra) or "-", status))
+        stacked_rows.append((f"{name}\n{mode}\nalign {_sz(n.align)}", f"{_sz(n.size)}\n→ {usable}",
+                             "\n".join([status] + lost + extra)))
     wide = ([_Col("namespace"), _Col("mode"), _Col("align", "right"), _Col("requested → usable", "right"),
              _Col("lost", flex=True), _Col("memmap in DRAM", "right"), _Col("kmem online", "right"),
              _Col("status")], wide_rows)
     narrow = ([_Col("namespace"), _Col("mode"), _Col("requested → usable", "right"),
                _Col("lost", flex=True), _Col("status")], narrow_rows)
-    return _table(console, "Namespaces", (wide, narrow), prefer=16, show_lines=True)
+    stacked = ([_Col("namespace"), _Col("requested → usable", "right"), _Col("status, lost", flex=True)],
+               stacked_rows)
+    return _table(console, "Namespaces", (wide, narrow, stacked), prefer=16, show_lines=True)
 
 
 def _problems(console, r: LayoutResult) -> None:
