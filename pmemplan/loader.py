@@ -674,7 +674,8 @@ def _validation_error(e: ValidationError, root: Any, name: str) -> InputError:
     where = _Locator(root)
     found: List[Tuple[_Mark, int, Loc, Optional[Dict[str, Any]], List[str]]] = []
     missing: Dict[Loc, List[str]] = {}
-    for err in e.errors(include_url=False)[:_MAX_REPORTED]:
+    for details in e.errors(include_url=False)[:_MAX_REPORTED]:
+        err: Dict[str, Any] = dict(details)
         loc: Loc = tuple(err["loc"])
         if err["type"] == "missing" and loc:
             missing.setdefault(loc[:-1], []).append(str(loc[-1]))
@@ -684,9 +685,9 @@ def _validation_error(e: ValidationError, root: Any, name: str) -> InputError:
     for parent, keys in missing.items():
         if parent not in unknown_in:     # "unknown key 'typ'; did you mean 'type'?" says it better
             found.append((where.mark(parent), len(found), parent, None, keys))
-    (line, col), _, loc, err, keys = min(found)
-    if err is not None:
-        msg = _pydantic_message(err, loc)
+    (line, col), _, loc, first, keys = min(found)
+    if first is not None:
+        msg = _pydantic_message(first, loc)
     else:
         msg = f"missing required key '{keys[0]}'" if len(keys) == 1 else \
             "missing required keys " + ", ".join(f"'{k}'" for k in keys)

@@ -563,9 +563,9 @@ def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
         if len(names) < 2:
             continue
         runs: List[SubsectionRun] = []
-        for s, e, name in inside:
-            a = (max(s, lo) - lo) // sub
-            b = (min(e, hi) - 1 - lo) // sub
+        for o_start, o_end, name in inside:
+            a = (max(o_start, lo) - lo) // sub
+            b = (min(o_end, hi) - 1 - lo) // sub
             if runs and runs[-1].owner == name and runs[-1].first + runs[-1].count >= a:
                 runs[-1].count = max(runs[-1].count, b - runs[-1].first + 1)
             else:
