@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pmemplan.causes import Cause
 from pmemplan.engine import run_engine
 from pmemplan.errors import InputError
 from pmemplan.kversion import KernelVersion
@@ -114,7 +115,7 @@ def test_infeasible_names_constraint_and_nearest():
     plan = plan_platform(load_platform(INTENTS / "too-big.yaml"))
     assert not plan.ok
     (p,) = plan.problems
-    assert p.cause == "capacity" and p.region == "region0"
+    assert p.cause == Cause.PLAN_NO_ROOM and p.region == "region0"
     alt = apply_nearest(plan.source, plan.problems)
     again = plan_platform(alt)
     _check_plan(again)
@@ -122,14 +123,14 @@ def test_infeasible_names_constraint_and_nearest():
 
 
 def test_engine_refusal_is_per_kernel():
-    # a 5.7+ region align needs regionX/align; 64K usable raw namespace is fine everywhere,
-    # but an fsdax namespace smaller than 16M is refused by ndctl on every target
+    # a given 8M fsdax size: ndctl refuses it on every target, for a different reason on each
     p = intent("regions:\n  - name: r\n    start: 0x100000000\n    size: 1G\n    namespaces:\n"
                "      - {name: a, mode: fsdax, size: 8M}\n      - {name: b, mode: raw, size: rest}\n")
     plan = plan_platform(p, ["5.4", "6.1"])
     assert not plan.ok
     assert {x.kernel for x in plan.problems} == {"5.4", "6.1"}
-    assert all(x.cause == "EINVAL" or x.cause for x in plan.problems)
+    causes = {x.kernel: x.cause for x in plan.problems}
+    assert causes == {"5.4": Cause.TOO_SMALL, "6.1": Cause.REGION_ALIGN_SIZE}   # 16M region align: 5.7+
 
 
 def test_deterministic():
@@ -163,7 +164,7 @@ def test_cli_plan_outputs(tmp_path):
     out, sh = tmp_path / "plan.yaml", tmp_path / "plan.sh"
     r = cli("plan", str(INTENTS / "qemu-mixed.yaml"), "-o", str(out), "--script", str(sh))
     assert r.returncode == 0, r.stderr
-    assert "usable 200M -> raw size 208 MiB (-s 208M)" in r.stdout
+    assert "usable 200M -> raw size 208M at 0x100000000 (offset 0x0) -> usable 5.4: 204M, 6.1: 204M" in r.stdout
     r = cli("layout", str(out), "--format", "json")
     assert r.returncode == 0
     assert all(n["status"] == "enabled" for n in json.loads(r.stdout)["namespaces"])
@@ -180,7 +181,7 @@ def test_cli_kernel_wins_over_targets():
 def test_cli_infeasible_exit_1_writes_nothing(tmp_path):
     out = tmp_path / "plan.yaml"
     r = cli("plan", str(INTENTS / "too-big.yaml"), "-o", str(out))
-    assert r.returncode == 1 and "[capacity]" in r.stderr and "nearest: b usable" in r.stderr
+    assert r.returncode == 1 and "[plan-no-room]" in r.stderr and "nearest: b usable" in r.stderr
     assert not out.exists()
     r = cli("plan", str(INTENTS / "too-big.yaml"), "-o", str(out), "--nearest")
     assert r.returncode == 1 and out.exists()

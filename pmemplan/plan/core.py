@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from math import gcd
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..causes import Cause
 from ..engine import ndctl as _ndctl
 from ..engine.arch import ArchProfile, arch_profile
 from ..engine.btt import BttError, btt_usable_size
@@ -81,7 +82,7 @@ class PlanProblem:
     region: str
     namespace: Optional[str]
     kernel: Optional[str]          # None: every target
-    cause: str                     # "capacity" | "offset" | "usable" | the engine's cause/errno
+    cause: Cause                   # the binding constraint: a plan-* cause, or the engine's
     message: str
     nearest: str = ""              # the nearest feasible alternative, in words
     nearest_changes: Dict[str, Any] = field(default_factory=dict)   # {"db.usable": bytes}
@@ -89,7 +90,7 @@ class PlanProblem:
 
     def to_dict(self) -> Dict[str, Any]:
         return {"region": self.region, "namespace": self.namespace, "kernel": self.kernel,
-                "cause": self.cause, "message": self.message, "nearest": self.nearest,
+                "cause": str(self.cause), "message": self.message, "nearest": self.nearest,
                 "nearest_changes": dict(self.nearest_changes), "works_on": list(self.works_on)}
 
 
@@ -307,7 +308,7 @@ def _plan_labelless(ts: Sequence[_Target], platform: Platform, r: Region, it: _I
     it.why = "a label-less region holds one namespace, the whole region (ndctl -f -e)"
     if ns.usable is not None and best[0] < ns.usable:
         problems.append(PlanProblem(
-            r.name, ns.name, None, "capacity",
+            r.name, ns.name, None, Cause.PLAN_USABLE_SHORT,
             f"{ns.name}: label-less region {r.name} ({short_size(r.size)}) gives at most "
             f"{short_size(best[0])} usable as {ns.mode}, {short_size(ns.usable)} asked",
             f"{ns.name} usable: {short_size(best[0])}", {f"{ns.name}.usable": best[0]}))
@@ -325,7 +326,7 @@ def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: 
             and (it.ns.share == "rest" or it.ns.share is None)]
     if len(rest) > 1:       # the first without a size is the rest; the others had no size either
         for it in rest[1:]:
-            problems.append(PlanProblem(r.name, it.ns.name, None, "input",
+            problems.append(PlanProblem(r.name, it.ns.name, None, Cause.PLAN_TWO_DEFAULT_SIZES,
                                         f"{it.ns.name}: no size, and {rest[0].ns.name} already takes the rest of {r.name}"))
         return
     rest_sizes: Dict[str, int] = {it.ns.name: 0 for it in rest}
@@ -336,7 +337,7 @@ def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: 
             ns = it.ns
             if ns.offset is not None:
                 if ns.offset < cursor:
-                    problems.append(PlanProblem(r.name, ns.name, None, "offset",
+                    problems.append(PlanProblem(r.name, ns.name, None, Cause.PLAN_OFFSET_ORDER,
                                                 f"{ns.name}: offset {ns.offset:#x} is inside the namespaces before it "
                                                 f"(they end at {cursor:#x}); namespaces land first-fit in creation order"))
                     return
@@ -446,7 +447,7 @@ def _capacity_problem(ts: Sequence[_Target], r: Region, items: List[_Item], end:
         else:
             nearest, changes = f"{ns.name} size: {short_size(s)} ({s})", {f"{ns.name}.size": s}
         break
-    problems.append(PlanProblem(r.name, None, None, "capacity", msg, nearest, changes))
+    problems.append(PlanProblem(r.name, None, None, Cause.PLAN_NO_ROOM, msg, nearest, changes))
 
 
 def _concrete(platform: Platform, kernels: List[str], items: Dict[str, _Item]) -> Platform:
@@ -532,15 +533,15 @@ def _engine_problems(ts: Sequence[_Target], items: Dict[str, _Item],
         for t in bad:
             nr = results[t.name].namespace(ns.name)
             err = nr.error
-            cause = str(getattr(err, "cause", None) or (err.errno if err is not None else nr.status))
-            msg = f"{ns.name} on {t.name}: {nr.status} by {err.by if err else 'the kernel'}: " \
-                  f"{err.message if err else nr.status}"
+            assert err is not None and err.cause is not None     # every refusal carries its cause
+            cause = err.cause
+            msg = f"{ns.name} on {t.name}: {nr.status} by {err.origin}: {err.message}"
             out.append(PlanProblem(it.r.name, ns.name, t.name, cause, msg,
                                    f"works on {', '.join(good)}" if good else "", {}, good))
         if not bad and ns.usable is not None:
             got = min((results[t.name].namespace(ns.name).usable_size or 0) for t in ts)
             if got < ns.usable:
-                out.append(PlanProblem(it.r.name, ns.name, None, "usable",
+                out.append(PlanProblem(it.r.name, ns.name, None, Cause.PLAN_USABLE_SHORT,
                                        f"{ns.name}: {short_size(got)} usable, {short_size(ns.usable)} asked",
                                        f"{ns.name} usable: {short_size(got)}", {f"{ns.name}.usable": got}))
     return out

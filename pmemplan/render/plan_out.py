@@ -13,8 +13,14 @@ from ..sizes import format_size, short_size
 
 # ----------------------------------------------------------------------------- text
 
+def _sz(n: int) -> str:
+    """Exact, as ndctl's -s takes it (1560384M), with GiB for big ones (1523.81 GiB)."""
+    s = format_size(n)
+    return f"{s} ({n / (1 << 30):.2f} GiB)" if n >= 1 << 30 else s
+
+
 def _usable_line(n: Any, kernels: Sequence[str]) -> str:
-    return ", ".join(f"{k}: {short_size(n.usable[k]) if n.usable.get(k) is not None else 'not enabled'}"
+    return ", ".join(f"{k}: {_sz(n.usable[k]) if n.usable.get(k) is not None else 'not enabled'}"
                      for k in kernels)
 
 
@@ -52,7 +58,7 @@ def render_plan_text(plan: Plan, source: str) -> str:
             if n.align:
                 how += f" align {format_size(n.align)}"
             out.append(f"  {n.name}: {how}")
-            out.append(f"    {n.requested} -> raw size {short_size(n.size)} (-s {format_size(n.size)}) at {n.start:#x} "
+            out.append(f"    {n.requested} -> raw size {_sz(n.size)} at {n.start:#x} "
                        f"(offset {n.offset:#x}) -> usable {_usable_line(n, ks)}")
             if n.planned:
                 out.append(f"    planned: {', '.join(n.planned)}")
