@@ -314,20 +314,26 @@ def test_script_stops_before_changes_on_wrong_region(shell, tmp_path):
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_script_stops_on_difference(shell, tmp_path):
-    def lie(nd):
-        pass
-    plan, _ = _script("qemu-mixed.yaml")
-    r, log = _run(shell, tmp_path, "qemu-mixed.yaml", lie)
-    # a wrong usable size reported by ndctl: the script names it and stops
-    (tmp_path / "usable" / "db").write_text("1\n")
-    for p in (tmp_path / "sys").rglob("*"):
-        pass
-    r2 = subprocess.run([shell, "sh", str(tmp_path / "plan.sh")] if shell == "busybox" else [shell, str(tmp_path / "plan.sh")],
-                        capture_output=True, text=True,
-                        env={"PATH": f"{FAKE}:{os.environ['PATH']}", "PMEMPLAN_SYSFS": str(tmp_path / "sys"),
-                             "FAKE_USABLE": str(tmp_path / "usable"), "FAKE_LOG": str(tmp_path / "log")})
-    assert r2.returncode == 1
-    assert "holds 3 namespaces, the plan expects 0" in r2.stderr
+    plan, text = _script("qemu-mixed.yaml")
+    (tmp_path / "plan.sh").write_text(text)
+    sysfs = tmp_path / "sys"
+    _fake_sysfs(sysfs, plan)
+    usable = tmp_path / "usable"
+    usable.mkdir()
+    for pn in plan.namespaces:
+        (usable / pn.name).write_text(f"{pn.usable['6.1']}\n")
+    (usable / "logs").write_text("1\n")          # ndctl lists another size than predicted
+    log = tmp_path / "log"
+    env = {"PATH": f"{FAKE}:{os.environ['PATH']}", "PMEMPLAN_SYSFS": str(sysfs),
+           "FAKE_USABLE": str(usable), "FAKE_LOG": str(log)}
+    cmd = ([shell, "sh"] if shell == "busybox" else [shell]) + [str(tmp_path / "plan.sh")]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "pmemplan: logs (namespace0.2): size is 1, planned 99483648"
+    assert "-n pool" not in log.read_text()        # stopped there
+    # run again: the region now holds namespaces the plan does not expect
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert r.returncode == 1 and "region0 (region0) holds 2 namespaces, the plan expects 0" in r.stderr
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -104,6 +104,7 @@ class Plan:
     problems: List[PlanProblem]
     # what including pre-5.3 targets costs against the 5.3+ targets alone (None: n/a)
     legacy_cost: Optional[Dict[str, Any]] = None
+    region_aligns: Dict[str, int] = field(default_factory=dict)   # region aligns the planner set
 
     @property
     def ok(self) -> bool:
@@ -118,7 +119,7 @@ class Plan:
                 "namespaces": [n.to_dict() for n in self.namespaces],
                 "cost": {k: self.cost(k) for k in self.kernels},
                 "problems": [p.to_dict() for p in self.problems],
-                "legacy_cost": self.legacy_cost}
+                "legacy_cost": self.legacy_cost, "region_aligns": dict(self.region_aligns)}
 
 
 # ----------------------------------------------------------------------------- targets
@@ -450,7 +451,26 @@ def _capacity_problem(ts: Sequence[_Target], r: Region, items: List[_Item], end:
     problems.append(PlanProblem(r.name, None, None, Cause.PLAN_NO_ROOM, msg, nearest, changes))
 
 
-def _concrete(platform: Platform, kernels: List[str], items: Dict[str, _Item]) -> Platform:
+def _region_align(ts: Sequence[_Target], r: Region) -> Optional[int]:
+    """A region align to write for a label-less region whose size is not a multiple of the
+    5.7+ default (16M): ndctl refuses the whole-region size otherwise ("align setting is …
+    size … is misaligned", observed on 6.1: e820_unaligned_100M).  The largest power of two
+    that divides the size; written only where regionX/align exists (v5.7 2522afb86a8c) --
+    older kernels have neither the file nor the check."""
+    if r.labelled or r.align is not None or not r.namespaces or r.namespaces[0].exists:
+        return None
+    need = None
+    for t in ts:
+        attr = t.p.default_region_align(r.size, r.interleave_ways)
+        if attr is not None and r.size % attr:
+            a = r.size & -r.size
+            if a >= t.p.page_size * r.interleave_ways:
+                need = min(need or a, a, attr)
+    return need
+
+
+def _concrete(platform: Platform, kernels: List[str], items: Dict[str, _Item],
+              region_aligns: Dict[str, int]) -> Platform:
     regions = []
     for r in platform.regions:
         nss = []
@@ -461,7 +481,7 @@ def _concrete(platform: Platform, kernels: List[str], items: Dict[str, _Item]) -
                 ch["map"] = it.choice.map
                 ch["align"] = it.choice.align
             nss.append(ns.replace(**ch))
-        regions.append(r.replace(namespaces=nss))
+        regions.append(r.replace(namespaces=nss, align=region_aligns.get(r.name, r.align)))
     return platform.replace(regions=regions, targets=list(kernels))
 
 
@@ -486,7 +506,8 @@ def plan_platform(platform: Platform, kernels: Sequence[str] = (), *,
                 _plan_labelled(ts, platform, r, its, problems, extra)
             else:
                 _plan_labelless(ts, platform, r, its[0], problems)
-        concrete = _concrete(platform, names, items)
+        region_aligns = {r.name: a for r in platform.regions for a in (_region_align(ts, r),) if a}
+        concrete = _concrete(platform, names, items, region_aligns)
         if problems:
             break
         results = {t.name: run_engine(concrete, t.kv, verify=False, sections=False, fixes=False) for t in ts}
@@ -517,7 +538,7 @@ def plan_platform(platform: Platform, kernels: Sequence[str] = (), *,
                 pn.usable[k] = nr.usable_size if nr.status == "enabled" else None
                 pn.lost[k] = sum(nr.lost.values())
             plan_nss.append(pn)
-    plan = Plan(platform, concrete, names, plan_nss, results, problems)
+    plan = Plan(platform, concrete, names, plan_nss, results, problems, region_aligns=region_aligns)
     if legacy_cost and not problems:
         plan.legacy_cost = _legacy_cost(platform, plan)
     return plan

@@ -51,6 +51,9 @@ def render_plan_text(plan: Plan, source: str) -> str:
         kind = "labelled" if r.labelled else "label-less"
         out.append("")
         out.append(f"{r.name}  {r.provider}, {kind}, {short_size(r.size)} at {r.start:#x}")
+        if r.name in plan.region_aligns:
+            out.append(f"  region align {format_size(plan.region_aligns[r.name])} (planned): the size is not a multiple "
+                       f"of the 16M default, which ndctl refuses on 5.7+; written only where regionX/align exists")
         for n in nss:
             how = n.mode
             if n.map:
@@ -168,7 +171,10 @@ def render_plan_yaml(plan: Plan, source: str) -> str:
         for key in ("align", "pfn_seed_align", "dax_seed_align"):
             v = getattr(r, key)
             if v is not None:
-                out.append(f"    {key}: {_size(v)}")
+                line = f"    {key}: {_size(v)}"
+                if key == "align" and r.name in plan.region_aligns:
+                    line = f"{line:<44} # planned: regionX/align, written where it exists (5.7+)"
+                out.append(line)
         if r.numa_node is not None:
             out.append(f"    numa_node: {r.numa_node}")
         if not r.namespaces:

@@ -57,6 +57,10 @@ HW["D"] = {  # no e820: a labelled 4G DIMM and a label-less 256M one
                 {"id": "nv1", "file": "nvd1", "size": "256M", "addr": "0x200000000"}],
     "regions": [("nv0", 0x100000000, 0xfffe0000, True), ("nv1", 0x200000000, 256 << 20, False)]}
 
+HW["E"] = {  # e820 100M (not a multiple of the 16M region align: the plan writes regionX/align)
+    "cmdline": "memmap=100M!0x41000000", "e820": (0x41000000, 100 << 20), "e820b": None,
+    "nvdimms": [], "regions": []}
+
 # plan name -> (hardware, {region: [namespace flow mappings]})
 PLANS = {
     "a01_mixed": ("A", {"e820": ["{name: a01_e, mode: fsdax}"],
@@ -120,6 +124,8 @@ PLANS = {
                          "nv1": ["{name: d03_n1, mode: devdax, map: mem}"]}),
     "d04_kmem": ("D", {"nv0": ["{name: d04_ram, mode: devdax, usable: 2G, system_ram: true}", "{name: d04_x, mode: fsdax, size: rest}"],
                        "nv1": ["{name: d04_n1, mode: devdax, system_ram: true}"]}),
+    "e01_fsdax": ("E", {"e820": ["{name: e01_e, mode: fsdax}"]}),
+    "e02_devdax": ("E", {"e820": ["{name: e02_e, mode: devdax, align: 2M}"]}),
     "b06_kmem": ("B", {"e820": ["{name: b06_e, mode: sector}"],
                        "nv0": ["{name: b06_s, mode: sector, usable: 100M}", "{name: b06_ram, mode: devdax, usable: 1G, system_ram: true}"]}),
 }
@@ -217,7 +223,12 @@ def collect(kernel: str, results: str, full: str = "") -> None:
             d = dest / f"{plan}_{tag}"
             d.mkdir(exist_ok=True)
             (d / "intent.yaml").write_text(text)
-            (d / "plan.sh").write_text(script)
+            # the script as it ran: the heredoc of guest.sh
+            guest = (boot / "guest.sh").read_text()
+            head = f"cat > /tmp/{plan}.sh <<'PMEMPLAN_EOF'\n"
+            ran = guest[guest.index(head) + len(head):]
+            ran = ran[:ran.index("PMEMPLAN_EOF\n")]
+            (d / "plan.sh").write_text(ran)
             stem = str(c)[:-4]
             lst = Path(str(by_label[f"obs_{plan}_list"])[:-4] + ".out").read_text()
             sysfs = Path(str(by_label[f"obs_{plan}_sysfs"])[:-4] + ".out").read_text()
