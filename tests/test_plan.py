@@ -133,6 +133,17 @@ def test_engine_refusal_is_per_kernel():
     assert causes == {"5.4": Cause.TOO_SMALL, "6.1": Cause.REGION_ALIGN_SIZE}   # 16M region align: 5.7+
 
 
+def test_shares_that_overflow_round_down():
+    # 50% of 1G - 128K is 511.9M: the nearest 16M multiples (512M twice) do not fit the
+    # 1008M the region holds in 16M steps; both round down
+    p = intent("regions:\n  - name: r\n    start: 0x100000000\n    size: 0x3ffe0000\n    namespaces:\n"
+               "      - {name: a, mode: fsdax, size: 50%}\n      - {name: b, mode: devdax, size: 50%}\n")
+    plan = plan_platform(p)
+    _check_plan(plan)
+    assert [n.size for n in plan.namespaces] == [496 * M, 496 * M]
+    assert "multiple below" in plan.namespaces[0].why
+
+
 def test_deterministic():
     a = plan_platform(load_platform(INTENTS / "qemu-mixed.yaml"))
     b = plan_platform(load_platform(INTENTS / "qemu-mixed.yaml"))

@@ -316,8 +316,9 @@ def _plan_labelless(ts: Sequence[_Target], platform: Platform, r: Region, it: _I
 
 
 def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: List[_Item],
-                   problems: List[PlanProblem], extra: Dict[str, int]) -> None:
-    """Pack the region from its start in list order (first-fit in creation order)."""
+                   problems: List[PlanProblem], extra: Dict[str, int], floor: bool = False) -> None:
+    """Pack the region from its start in list order (first-fit in creation order); shares
+    take the valid size nearest to them, or (``floor``) the one below."""
     others = _others(platform, r)
     gr = 1
     for t in ts:
@@ -362,10 +363,13 @@ def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: 
             elif ns.share is not None and ns.share != "rest":
                 pct = float(ns.share[:-1])
                 want = r.size * pct / 100
-                it.size = max(g, int(round(want / g)) * g)
+                it.size = max(g, (int(want // g) if floor else int(round(want / g))) * g)
                 if ns.mode != "raw":
                     it.size = max(it.size, align_up(SZ_16M, g))
-                it.why = f"{ns.share} of {format_size(r.size)} is {format_size(int(want))}; the nearest multiple of {format_size(g)} (placement granule x align)"
+                it.why = (f"{ns.share} of {format_size(r.size)} is {format_size(int(want))}; the "
+                          + ("multiple below" if floor else "nearest multiple")
+                          + f" of {format_size(g)} (placement granule x align)"
+                          + (": the nearest ones do not fit together" if floor else ""))
             else:
                 it.size = rest_sizes[ns.name]
             cursor = it.offset + it.size
@@ -503,7 +507,16 @@ def plan_platform(platform: Platform, kernels: Sequence[str] = (), *,
             if not its:
                 continue
             if r.labelled:
+                before = len(problems)
                 _plan_labelled(ts, platform, r, its, problems, extra)
+                if any(p.cause == Cause.PLAN_NO_ROOM for p in problems[before:]) and \
+                        any(it.ns.share not in (None, "rest") for it in its):
+                    # shares rounded to the nearest valid size overflow: round them down
+                    del problems[before:]
+                    its = [_Item(ns, r) for ns in r.namespaces]
+                    for it in its:
+                        items[it.ns.name] = it
+                    _plan_labelled(ts, platform, r, its, problems, extra, floor=True)
             else:
                 _plan_labelless(ts, platform, r, its[0], problems)
         region_aligns = {r.name: a for r in platform.regions for a in (_region_align(ts, r),) if a}
