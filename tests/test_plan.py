@@ -307,6 +307,17 @@ def test_script_runs_against_fake_sysfs(shell, tmp_path):
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_script_kmem_when_the_kernel_onlines_memory(shell, tmp_path):
+    def auto_online(nd):
+        mem = nd.parents[2] / "devices" / "system" / "memory"
+        mem.mkdir(parents=True)
+        (mem / "auto_online_blocks").write_text("online\n")
+    r, log = _run(shell, tmp_path, "qemu-mixed.yaml", auto_online)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "daxctl reconfigure-device --mode=system-ram --no-online dax1.0" in log
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_script_placeholder(shell, tmp_path):
     r, log = _run(shell, tmp_path, "placeholder.yaml")
     assert r.returncode == 0, r.stdout + r.stderr

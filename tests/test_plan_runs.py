@@ -23,6 +23,11 @@ def _kernel(case: str) -> str:
     return {"61": "6.1", "612": "6.12"}[case.rsplit("_", 1)[1]]
 
 
+def _commands(script: str) -> list:
+    return [ln.strip() for ln in script.splitlines()
+            if ln.strip().startswith(("run '", "check_ns ", "if R", "test \"$s\" = ")) and "--no-online" not in ln]
+
+
 def test_enough_runs():
     assert len(CASES) >= 6
 
@@ -36,8 +41,10 @@ def test_plan_run(case):
     plan = plan_platform(load_platform(d / "intent.yaml"), TARGETS)
     assert plan.ok
     regions, steps = build_steps(plan.platform, plan.results[kernel])
-    assert render_script(regions, steps, source=f"{case.rsplit('_', 1)[0]}.yaml", kernel=kernel) == \
-        (d / "plan.sh").read_text()
+    # the planner still makes the commands and checks that ran (the script around them may
+    # have changed since: --no-online for kmem under an auto-online policy came later)
+    script = render_script(regions, steps, source=f"{case.rsplit('_', 1)[0]}.yaml", kernel=kernel)
+    assert _commands(script) == _commands((d / "plan.sh").read_text())
     assert run["rc"] == 0, run["stderr"]
     assert "steps matched the plan" in run["stdout"]
     listed = {n["dev"]: n for n in run["ndctl_list"]}

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, Tuple
+from typing import NoReturn, Optional, Tuple
 
 import click
 
 EXIT_CHECK, EXIT_INPUT = 1, 2
 
 
-def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
+def _fail(msg: str) -> NoReturn:
     click.echo(f"pmemplan: {msg}", err=True)
     sys.exit(EXIT_INPUT)
 

@@ -202,7 +202,15 @@ def render_script(regions: Sequence[RegionCheck], steps: Sequence[Step], *, sour
             lines.append(f'  C=$(ndctl list -N -n "$D" | jfield chardev)')
             lines.append(f'  test -n "$C" || fail {q(st.namespace + ": no dax device")}')
             lines.append("fi")
-            lines.append(f"run {_argv(st.argv, v)}")
+            # daxctl refuses ("kernel policy will auto-online memory, aborting") when the kernel
+            # onlines hot-added memory itself (auto_online_blocks not "offline", e.g. Debian's
+            # 6.12): then --no-online, and the kernel onlines it (observed on 6.12.117)
+            lines.append('if [ -r "$SYSFS/devices/system/memory/auto_online_blocks" ] && '
+                         '[ "$(cat "$SYSFS/devices/system/memory/auto_online_blocks")" != offline ]; then')
+            lines.append(f"  run {_argv(st.argv[:-1] + ['--no-online', st.argv[-1]], v)}")
+            lines.append("else")
+            lines.append(f"  run {_argv(st.argv, v)}")
+            lines.append("fi")
             lines.append('if [ "$DRY" != 1 ]; then')
             lines.append('  m=$(daxctl list -d "$C" | jfield mode)')
             lines.append(f'  test "$m" = system-ram || fail "{st.namespace} ($C): mode is $m, planned system-ram"')

@@ -146,7 +146,11 @@ else
   C=$(ndctl list -N -n "$D" | jfield chardev)
   test -n "$C" || fail 'ram: no dax device'
 fi
-run 'daxctl' 'reconfigure-device' '--mode=system-ram' "$C"
+if [ -r "$SYSFS/devices/system/memory/auto_online_blocks" ] && [ "$(cat "$SYSFS/devices/system/memory/auto_online_blocks")" != offline ]; then
+  run 'daxctl' 'reconfigure-device' '--mode=system-ram' '--no-online' "$C"
+else
+  run 'daxctl' 'reconfigure-device' '--mode=system-ram' "$C"
+fi
 if [ "$DRY" != 1 ]; then
   m=$(daxctl list -d "$C" | jfield mode)
   test "$m" = system-ram || fail "ram ($C): mode is $m, planned system-ram"
