@@ -317,6 +317,28 @@ def test_script_kmem_when_the_kernel_onlines_memory(shell, tmp_path):
     assert "daxctl reconfigure-device --mode=system-ram --no-online dax1.0" in log
 
 
+def test_labelless_region_align_planned():
+    plan = plan_platform(load_platform(INTENTS / "e820-100M.yaml"))
+    _check_plan(plan)
+    assert plan.region_aligns == {"e820": 4 * M}           # the largest power of two dividing 100M
+    # without it ndctl refuses the whole-region size on 6.1 (16M region align)
+    res = run_engine(plan.source, KernelVersion.parse("6.1"), verify=False)
+    assert res.namespaces[0].error.cause == Cause.REGION_ALIGN_SIZE
+    _, steps = build_steps(plan.platform, plan.results["6.1"])
+    assert [s.kind for s in steps] == ["align", "reconfigure"]
+    _, steps = build_steps(plan.platform, plan.results["5.4"])
+    assert [s.kind for s in steps] == ["reconfigure"]       # no regionX/align before 5.7
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_script_region_align_write(shell, tmp_path):
+    def hex_align(nd):
+        (nd / "region0" / "align").write_text("0x1000000\n")
+    r, log = _run(shell, tmp_path, "e820-100M.yaml", hex_align)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "sys" / "bus" / "nd" / "devices" / "region0" / "align").read_text().strip() == "4194304"
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_script_placeholder(shell, tmp_path):
     r, log = _run(shell, tmp_path, "placeholder.yaml")

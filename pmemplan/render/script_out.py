@@ -170,7 +170,8 @@ def render_script(regions: Sequence[RegionCheck], steps: Sequence[Step], *, sour
             lines.append('if [ "$DRY" != 1 ]; then')
             lines.append(f'  echo {q(val)} > "$ND/${v}/align" || fail "{st.region}: cannot write {val} to $ND/${v}/align"')
             lines.append(f'  a=$(cat "$ND/${v}/align")')
-            lines.append(f'  test "$a" = {q(val)} || fail "{st.region} (${v}): align is $a, planned {val}"')
+            # sysfs prints the region align in hex (0x400000, observed on 6.1)
+            lines.append(f'  test "$((a))" = {q(val)} || fail "{st.region} (${v}): align is $a, planned {val}"')
             lines.append("fi")
         elif st.kind == "check":
             lines.append('if [ "$DRY" != 1 ]; then')
