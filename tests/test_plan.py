@@ -314,7 +314,10 @@ def test_script_kmem_when_the_kernel_onlines_memory(shell, tmp_path):
         (mem / "auto_online_blocks").write_text("online\n")
     r, log = _run(shell, tmp_path, "qemu-mixed.yaml", auto_online)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "daxctl reconfigure-device --mode=system-ram --no-online dax1.0" in log
+    assert "daxctl reconfigure-device --mode=system-ram dax1.0" in log
+    assert "+ echo offline > " in r.stdout and "+ echo online > " in r.stdout
+    aob = tmp_path / "sys" / "devices" / "system" / "memory" / "auto_online_blocks"
+    assert aob.read_text().strip() == "online"          # the policy is put back
 
 
 def test_labelless_region_align_planned():

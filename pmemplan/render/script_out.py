@@ -35,6 +35,15 @@ run() {
   "$@" || fail "command failed: $*"
 }
 
+# the same, returning the command's status instead of stopping
+run_rc() {
+  printf '+'
+  for a in "$@"; do printf " '%s'" "$a"; done
+  printf '\n'
+  if [ "$DRY" = 1 ]; then return 0; fi
+  "$@"
+}
+
 # the value of "key" in ndctl/daxctl list output (the first one)
 jfield() {
   awk -v k="\"$1\":" '{ i = index($0, k); if (i) { s = substr($0, i + length(k)); sub(/^"/, "", s); sub(/["},].*$/, "", s); print s; exit } }'
@@ -203,15 +212,22 @@ def render_script(regions: Sequence[RegionCheck], steps: Sequence[Step], *, sour
             lines.append(f'  C=$(ndctl list -N -n "$D" | jfield chardev)')
             lines.append(f'  test -n "$C" || fail {q(st.namespace + ": no dax device")}')
             lines.append("fi")
-            # daxctl refuses ("kernel policy will auto-online memory, aborting") when the kernel
-            # onlines hot-added memory itself (auto_online_blocks not "offline", e.g. Debian's
-            # 6.12): then --no-online, and the kernel onlines it (observed on 6.12.117)
-            lines.append('if [ -r "$SYSFS/devices/system/memory/auto_online_blocks" ] && '
-                         '[ "$(cat "$SYSFS/devices/system/memory/auto_online_blocks")" != offline ]; then')
-            lines.append(f"  run {_argv(st.argv[:-1] + ['--no-online', st.argv[-1]], v)}")
-            lines.append("else")
-            lines.append(f"  run {_argv(st.argv, v)}")
+            # daxctl refuses ("kernel policy will auto-online memory, aborting", -EBUSY) when
+            # the kernel onlines hot-added memory itself (auto_online_blocks not "offline", as
+            # on Debian's 6.12: observed by the plan-runs); the policy is set to offline for
+            # the command and put back after it
+            lines.append(f'AOB="$SYSFS/devices/system/memory/auto_online_blocks"; OLD=')
+            lines.append('if [ -r "$AOB" ] && [ "$(cat "$AOB")" != offline ]; then')
+            lines.append('  OLD=$(cat "$AOB")')
+            lines.append("  printf '+ echo offline > %s\\n' \"$AOB\"")
+            lines.append('  if [ "$DRY" != 1 ]; then echo offline > "$AOB" || fail "cannot write offline to $AOB"; fi')
             lines.append("fi")
+            lines.append(f"RC=0; run_rc {_argv(st.argv, v)} || RC=$?")
+            lines.append('if [ -n "$OLD" ]; then')
+            lines.append("  printf '+ echo %s > %s\\n' \"$OLD\" \"$AOB\"")
+            lines.append('  if [ "$DRY" != 1 ]; then echo "$OLD" > "$AOB" || fail "cannot write $OLD back to $AOB"; fi')
+            lines.append("fi")
+            lines.append(f'test "$RC" = 0 || fail {q("command failed: " + " ".join(st.argv[:-1]))}" $C"')
             lines.append('if [ "$DRY" != 1 ]; then')
             lines.append('  m=$(daxctl list -d "$C" | jfield mode)')
             lines.append(f'  test "$m" = system-ram || fail "{st.namespace} ($C): mode is $m, planned system-ram"')

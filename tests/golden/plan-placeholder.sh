@@ -22,6 +22,15 @@ run() {
   "$@" || fail "command failed: $*"
 }
 
+# the same, returning the command's status instead of stopping
+run_rc() {
+  printf '+'
+  for a in "$@"; do printf " '%s'" "$a"; done
+  printf '\n'
+  if [ "$DRY" = 1 ]; then return 0; fi
+  "$@"
+}
+
 # the value of "key" in ndctl/daxctl list output (the first one)
 jfield() {
   awk -v k="\"$1\":" '{ i = index($0, k); if (i) { s = substr($0, i + length(k)); sub(/^"/, "", s); sub(/["},].*$/, "", s); print s; exit } }'

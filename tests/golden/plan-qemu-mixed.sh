@@ -22,6 +22,15 @@ run() {
   "$@" || fail "command failed: $*"
 }
 
+# the same, returning the command's status instead of stopping
+run_rc() {
+  printf '+'
+  for a in "$@"; do printf " '%s'" "$a"; done
+  printf '\n'
+  if [ "$DRY" = 1 ]; then return 0; fi
+  "$@"
+}
+
 # the value of "key" in ndctl/daxctl list output (the first one)
 jfield() {
   awk -v k="\"$1\":" '{ i = index($0, k); if (i) { s = substr($0, i + length(k)); sub(/^"/, "", s); sub(/["},].*$/, "", s); print s; exit } }'
@@ -146,11 +155,18 @@ else
   C=$(ndctl list -N -n "$D" | jfield chardev)
   test -n "$C" || fail 'ram: no dax device'
 fi
-if [ -r "$SYSFS/devices/system/memory/auto_online_blocks" ] && [ "$(cat "$SYSFS/devices/system/memory/auto_online_blocks")" != offline ]; then
-  run 'daxctl' 'reconfigure-device' '--mode=system-ram' '--no-online' "$C"
-else
-  run 'daxctl' 'reconfigure-device' '--mode=system-ram' "$C"
+AOB="$SYSFS/devices/system/memory/auto_online_blocks"; OLD=
+if [ -r "$AOB" ] && [ "$(cat "$AOB")" != offline ]; then
+  OLD=$(cat "$AOB")
+  printf '+ echo offline > %s\n' "$AOB"
+  if [ "$DRY" != 1 ]; then echo offline > "$AOB" || fail "cannot write offline to $AOB"; fi
 fi
+RC=0; run_rc 'daxctl' 'reconfigure-device' '--mode=system-ram' "$C" || RC=$?
+if [ -n "$OLD" ]; then
+  printf '+ echo %s > %s\n' "$OLD" "$AOB"
+  if [ "$DRY" != 1 ]; then echo "$OLD" > "$AOB" || fail "cannot write $OLD back to $AOB"; fi
+fi
+test "$RC" = 0 || fail 'command failed: daxctl reconfigure-device --mode=system-ram'" $C"
 if [ "$DRY" != 1 ]; then
   m=$(daxctl list -d "$C" | jfield mode)
   test "$m" = system-ram || fail "ram ($C): mode is $m, planned system-ram"

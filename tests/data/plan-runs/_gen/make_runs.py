@@ -189,7 +189,8 @@ def scenario(kernel: str, out: str, only: str = "") -> None:
                       f"run init_{name}_disable ndctl disable-region $R_{name}",
                       f"run init_{name}_labels ndctl init-labels -f $(cut -d, -f1 /sys/bus/nd/devices/$R_{name}/mapping0)",
                       f"run init_{name}_enable ndctl enable-region $R_{name}"]
-        for plan in sorted(p for p in PLANS if PLANS[p][0] == hw):
+        only_plans = [x for x in os.environ.get("PLANS_ONLY", "").split(",") if x]
+        for plan in sorted(p for p in PLANS if PLANS[p][0] == hw and (not only_plans or p in only_plans)):
             _, _, script = make_plan(plan, kernel)
             lines.append(f"cat > /tmp/{plan}.sh <<'PMEMPLAN_EOF'")
             lines += script.rstrip("\n").split("\n")
