@@ -9,7 +9,7 @@ multiples of 16M; fsdax/devdax/sector/raw) into a temporary file, then times
       default ``--legacy 5.2`` comparison run)
   (b') the same with ``compute_layout(platform, legacy=None)`` (``--legacy ''``)
 
-(b) runs with the cyclic GC off, as the CLI does (``pmemplan.cli.main``); the figure
+(b) runs with the cyclic GC paused, as the CLI does (``pmemplan._gc.gc_paused``); the figure
 with it on (a library caller's default) is printed too.
 
 and reports (b)/(a) and (b')/(a); target <= 2.  A breakdown of (b) and, when a target

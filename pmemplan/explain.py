@@ -43,7 +43,6 @@ class EngineState:
     infos: Dict[str, Any] = field(default_factory=dict)      # namespace -> InfoBlock
     pgmap_owner: Dict[str, str] = field(default_factory=dict)  # pgmap device -> namespace
     kmem: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # namespace -> onlined range
-    replay_mismatch: List[str] = field(default_factory=list)
 
 
 def engine_state(platform: Platform, result: LayoutResult) -> EngineState:

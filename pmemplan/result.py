@@ -68,7 +68,6 @@ class NamespaceResult:
     fixes: List[Fix] = field(default_factory=list)
     messages: List[str] = field(default_factory=list)   # kernel/ndctl lines it would print
     sector_size: Optional[int] = None
-    defaults: List[str] = field(default_factory=list)   # which values were defaulted
     pages_in: Optional[str] = None                       # "pmem" | "ram" | None (no struct pages)
     device: Optional[str] = None       # pfnX.Y / daxX.Y / bttX.Y or the namespace (pgmap owner)
     pfn: Any = None                    # the engine's InfoBlock (runtime mapping, reserves)
