@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tupl
 from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
-__all__ = ["Record", "field", "Kind", "STR", "BOOL", "SIZE", "integer", "choice", "list_of",
+__all__ = ["Record", "field", "Kind", "STR", "BOOL", "integer", "choice", "list_of",
            "one", "dict_of", "checked", "kind_at", "size_kind"]
 
 _R = TypeVar("_R", bound="Record")

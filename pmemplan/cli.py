@@ -15,7 +15,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from .commands._common import (EXIT_CHECK, EXIT_INPUT, EXIT_OK, check_output, fail, force_option,
-                               kernel_callback, kernels_callback, output_option, write_output)
+                               kernel_or_empty_callback, kernels_callback, output_option, write_output)
+
+__all__ = ["cli", "main", "LazyGroup", "EXIT_OK", "EXIT_CHECK", "EXIT_INPUT"]
 
 
 def _load(path: str):
@@ -69,7 +71,7 @@ def cli() -> None:
               help="text for people, json for scripts")
 @click.option("--kernel", "kernels", multiple=True, metavar="V", callback=kernels_callback,
               help="kernel version to plan for (overrides the file); repeat for several")
-@click.option("--legacy", default="5.2", show_default=True, metavar="V", callback=kernel_callback,
+@click.option("--legacy", default="5.2", show_default=True, metavar="V", callback=kernel_or_empty_callback,
               help="pre-sub-section kernel to compare padding with ('' to skip)")
 @click.option("-u", "--human", is_flag=True, help="human sizes in JSON, as ndctl list -u")
 @output_option("write the report to FILE instead of stdout")

@@ -249,3 +249,10 @@ def test_cli_pauses_the_gc_for_its_run_only(monkeypatch):
     monkeypatch.setattr(cli_mod.cli, "main", lambda **kw: seen.append(gc.isenabled()))
     cli_mod.main(["schema"])
     assert seen == [False] and gc.isenabled()
+
+
+def test_empty_kernel_only_where_it_means_none():
+    r = invoke("explain", CONFIG, "0x100000000", "--legacy", "")
+    assert r.exit_code == 2 and r.stderr.startswith("pmemplan explain: --legacy: '' is not a kernel version")
+    r = invoke("import", "--iomem", "x", "--kernel", "")
+    assert r.exit_code == 2 and r.stderr.startswith("pmemplan import: --kernel: ''")

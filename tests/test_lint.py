@@ -314,7 +314,6 @@ def test_text_format_grouped_no_colour_off_terminal(tmp_path):
 
 # -- hostile input through the lint command ------------------------------------------------
 
-import resource
 import subprocess
 import sys
 

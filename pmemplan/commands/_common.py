@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, NoReturn, Optional, Sequence, Union
 
 import click
 
 EXIT_OK, EXIT_CHECK, EXIT_INPUT = 0, 1, 2
 
-__all__ = ["EXIT_OK", "EXIT_CHECK", "EXIT_INPUT", "fail", "prefix", "parse_kernel", "kernel_callback",
+__all__ = ["EXIT_OK", "EXIT_CHECK", "EXIT_INPUT", "fail", "prefix", "parse_kernel", "kernel_callback", "kernel_or_empty_callback",
            "kernels_callback", "check_output", "write_output", "output_option", "force_option"]
 
 
@@ -40,7 +40,7 @@ def prefix() -> str:
     return f"pmemplan {ctx.command.name}"
 
 
-def fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
+def fail(message: str) -> NoReturn:
     """The one error exit of every command: one line on stderr, exit 2."""
     click.echo(f"{prefix()}: {message.splitlines()[0] if message else 'error'}", err=True)
     sys.exit(EXIT_INPUT)
@@ -64,10 +64,15 @@ def parse_kernel(text: str, option: str = "--kernel") -> str:
 
 
 def kernel_callback(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
-    """click callback for a single kernel option; ``''`` (e.g. ``--legacy ''``) means none."""
-    if value:
+    """click callback for a single kernel option."""
+    if value is not None:
         parse_kernel(value, param.opts[0] if param.opts else "--kernel")
     return value
+
+
+def kernel_or_empty_callback(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[str]:
+    """click callback for a kernel option where ``''`` means none (``layout --legacy ''``)."""
+    return kernel_callback(ctx, param, value) if value else value
 
 
 def kernels_callback(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple:

@@ -11,11 +11,8 @@ from typing import Optional, Tuple
 
 import click
 
-from ._common import EXIT_INPUT, check_output, fail, force_option, kernel_callback, output_option, write_output
-
-
-def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
-    fail(msg)
+from ._common import check_output, force_option, kernel_callback, output_option, write_output
+from ._common import fail as _fail
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,13 +12,10 @@ from typing import List, Optional
 
 import click
 
-from ._common import EXIT_INPUT, check_output, fail, force_option, kernel_callback, output_option, write_output
+from ._common import check_output, force_option, kernel_callback, output_option, write_output
+from ._common import fail as _fail
 
 _MAX_INPUT = 64 << 20
-
-
-def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
-    fail(msg)
 
 
 def _read(path: str, what: str) -> str:
