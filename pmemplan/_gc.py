@@ -6,9 +6,9 @@ cycles, so reference counting frees them; the cyclic collector would only rescan
 The engine never touches the collector itself: the command line pauses it for its one
 run, and a library caller who wants the same can wrap its calls::
 
-    from pmemplan._gc import gc_paused
-    with gc_paused():
-        result = compute_layout(platform)
+    import pmemplan
+    with pmemplan.gc_paused():
+        result = pmemplan.compute_layout(platform)
 
 The loader and the JSON renderer pause it around their own phase (the state is always
 restored, nested pauses are fine).

@@ -6,7 +6,7 @@ a location and a fingerprint, like every other finding), runs the rules of
 :mod:`pmemplan.lint` on the rest and returns a :class:`LintRun`: the findings, the files
 linted and skipped, and the exit status the command line uses::
 
-    from pmemplan.lint_run import lint_paths
+    from pmemplan import lint_paths
     run = lint_paths(["configs/"], kernels=["5.10", "6.1"])
     for f in run.findings:
         print(f.path, f.line, f.rule, f.message)

@@ -241,3 +241,11 @@ def test_json_lists_skipped(tmp_path):
     write(tmp_path, "x.yaml", "a: 1\n")
     doc = json.loads(lint(tmp_path, "--format", "json").stdout)
     assert doc["skipped"] == [str(tmp_path / "x.yaml")] and doc["summary"]["skipped"] == 1
+
+
+def test_public_api():
+    import pmemplan
+    from pmemplan._gc import gc_paused
+    assert pmemplan.lint_paths is lint_paths and pmemplan.LintRun is LintRun and pmemplan.gc_paused is gc_paused
+    run = pmemplan.lint_paths([str(Path(__file__).resolve().parents[1] / "configs")])
+    assert run.summary()["files"] == len(run.files) > 0 and not run.invalid

@@ -71,7 +71,7 @@ def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True,
     ``sections`` builds the shared-section map (the legacy comparison needs neither).
 
     Leaves the cyclic GC alone: a caller that wants it paused wraps the call in
-    :func:`pmemplan._gc.gc_paused` (the command line does)."""
+    :func:`pmemplan.gc_paused` (the command line does)."""
     return _run_engine(platform, kernel, verify, sections, fixes)
 
 
