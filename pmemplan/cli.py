@@ -157,23 +157,8 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     to_file = output not in (None, "-")
-    summary = run.summary()
-    from .render import lint_out
-    if fmt == "parsable":
-        text = lint_out.render_parsable(run.findings)
-    elif fmt == "github":
-        text = lint_out.render_github(run.findings)
-    elif fmt == "sarif":
-        from . import __version__
-        text = lint_out.render_sarif(run.findings, __version__)
-    elif fmt == "junit":
-        text = lint_out.render_junit(run.findings, run.files, strict=strict, skipped=run.skipped)
-    elif fmt == "json":
-        text = lint_out.render_json(run.findings, summary, run.skipped)
-    else:
-        from .render.text import color_system
-        use = color_system(color, to_file) is not None and os.environ.get("PRE_COMMIT") != "1"
-        text = lint_out.render_text(run.findings, summary, use, run.skipped if verbose else ())
+    from .render.lint_out import render_run
+    text = render_run(run, fmt, strict=strict, color=color, to_file=to_file, verbose=verbose)
     # Each message once: an invalid input is a finding of the report; it is repeated
     # on stderr only when the report is not a person's (a file, SARIF, JUnit, JSON).
     if to_file or fmt in ("sarif", "junit", "json"):

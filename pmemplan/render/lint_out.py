@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, List, Sequence
+from typing import TYPE_CHECKING, Dict, List, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from ..lint import RULES, Finding
+
+if TYPE_CHECKING:
+    from ..lint_run import LintRun
 
 _LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -143,6 +146,28 @@ def render_junit(findings: Sequence[Finding], files: Sequence[str], strict: bool
         out.append("  </testsuite>\n")
     out.append("</testsuites>\n")
     return "".join(out)
+
+
+def render_run(run: "LintRun", fmt: str, strict: bool = False, color: str = "auto", to_file: bool = False,
+               verbose: bool = False) -> str:
+    """A :class:`~pmemplan.lint_run.LintRun` in ``fmt`` (text, parsable, github, sarif,
+    junit, json), as ``pmemplan lint`` prints it."""
+    if fmt == "parsable":
+        return render_parsable(run.findings)
+    if fmt == "github":
+        return render_github(run.findings)
+    if fmt == "sarif":
+        from .. import __version__
+        return render_sarif(run.findings, __version__)
+    if fmt == "junit":
+        return render_junit(run.findings, run.files, strict=strict, skipped=run.skipped)
+    if fmt == "json":
+        return render_json(run.findings, run.summary(), run.skipped)
+    if fmt != "text":
+        raise ValueError(f"unknown lint format {fmt!r}")
+    from .text import color_system
+    use = color_system(color, to_file) is not None and os.environ.get("PRE_COMMIT") != "1"
+    return render_text(run.findings, run.summary(), use, run.skipped if verbose else ())
 
 
 def render_text(findings: Sequence[Finding], summary: Dict[str, int], color: bool,
