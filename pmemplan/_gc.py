@@ -24,11 +24,22 @@ __all__ = ["gc_paused"]
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Disable the cyclic GC inside the block; restore its previous state after."""
+    """Disable the cyclic GC inside the block; restore its previous state after.
+
+    The objects made during the pause are moved to the oldest generation before the
+    collector is switched back on (``gc.freeze()`` + ``gc.unfreeze()``: two list splices
+    that also reset the young generation's count).  Without it the first allocation after
+    the pause would trigger a young collection that walks every object the pause let
+    accumulate, which is the cost the pause is there to avoid (measured: 13 M of the
+    610 M instructions of ``pmemplan layout SMALL --format json``).  They stay
+    collectable, with the long-lived objects.
+    """
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
