@@ -22,7 +22,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tupl
 from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
-__all__ = ["Record", "field", "Kind", "STR", "BOOL", "SIZE", "integer", "choice", "list_of",
+__all__ = ["Record", "field", "Kind", "STR", "BOOL", "integer", "choice", "list_of",
            "one", "dict_of", "checked", "kind_at", "size_kind"]
 
 _R = TypeVar("_R", bound="Record")
@@ -170,11 +170,13 @@ def checked(inner: Kind, check: Callable[[Any], Any]) -> Kind:
 # ----------------------------------------------------------------------------- fields
 
 class Field:
-    __slots__ = ("name", "kind", "default", "factory")
+    __slots__ = ("name", "kind", "default", "factory", "title", "description")
 
-    def __init__(self, kind: Kind, default: Any, factory: Optional[Callable[[], Any]]) -> None:
+    def __init__(self, kind: Kind, default: Any, factory: Optional[Callable[[], Any]],
+                 title: Optional[str] = None, description: Optional[str] = None) -> None:
         self.name = ""
         self.kind, self.default, self.factory = kind, default, factory
+        self.title, self.description = title, description
 
     @property
     def required(self) -> bool:
@@ -202,13 +204,47 @@ class Field:
             s["default"] = self.factory()
         elif not self.required:
             s["default"] = self.default
-        s["title"] = self.name.replace("_", " ").capitalize()
+        s["title"] = self.title or self.name.replace("_", " ").capitalize()
+        if self.description:
+            s["description"] = self.description
         return s
 
+    def annotation(self) -> str:
+        """The type annotation the kind implies (``Optional[...]`` when nullable): a
+        record class's annotation of this key must read the same (tests/test_model.py
+        checks every field of every record)."""
+        t = _annotation(self.kind)
+        return f"Optional[{t}]" if self.nullable else t
 
-def field(kind: Kind, default: Any = _REQUIRED, *, factory: Optional[Callable[[], Any]] = None) -> Any:
-    """Declare a key of a record; ``default=None`` makes it nullable (``Optional``)."""
-    return Field(kind, default, factory)
+
+def _annotation(kind: Kind) -> str:
+    if isinstance(kind, _Checked):
+        return _annotation(kind._inner)
+    if isinstance(kind, _One):
+        assert kind.record is not None
+        return kind.record.__name__
+    if isinstance(kind, _ListOf):
+        assert kind.value is not None
+        return f"List[{_annotation(kind.value)}]"
+    if isinstance(kind, _DictOf):
+        assert kind.value is not None
+        return f"Dict[str, {_annotation(kind.value)}]"
+    if isinstance(kind, _Choice):
+        types = {type(c).__name__ for c in kind.choices}
+        assert len(types) == 1, kind.choices
+        return types.pop()
+    j = kind.json()
+    if j.get("$ref") == "#/$defs/Size":
+        return "int"
+    return {"string": "str", "boolean": "bool", "integer": "int"}[j["type"]]
+
+
+def field(kind: Kind, default: Any = _REQUIRED, *, factory: Optional[Callable[[], Any]] = None,
+          title: Optional[str] = None, description: Optional[str] = None) -> Any:
+    """Declare a key of a record; ``default=None`` makes it nullable (``Optional``).
+    ``title``/``description`` are its JSON Schema text (``pmemplan schema``); the title
+    defaults to the key in words."""
+    return Field(kind, default, factory, title, description)
 
 
 # ----------------------------------------------------------------------------- records
@@ -216,6 +252,7 @@ def field(kind: Kind, default: Any = _REQUIRED, *, factory: Optional[Callable[[]
 class Record:
     """A validated mapping as a plain object; subclasses declare their keys with :func:`field`."""
 
+    _title: ClassVar[Optional[str]] = None           # JSON Schema title (default: the class name)
     _fields: ClassVar[Dict[str, Field]] = {}
     _nested: ClassVar[Tuple[Field, ...]] = ()
     _validator: ClassVar[Optional[SchemaValidator]] = None
@@ -321,7 +358,7 @@ class Record:
             required = [n for n, f in r._fields.items() if f.required]
             if required:
                 out["required"] = required
-            out["title"] = r.__name__
+            out["title"] = r.__dict__.get("_title") or r.__name__
             out["type"] = "object"
             if r.__doc__:
                 import inspect
