@@ -22,6 +22,9 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tupl
 from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
+# A pydantic-core schema: built by the ``cs`` helpers (TypedDicts), read by SchemaValidator.
+CoreSchema = Any
+
 __all__ = ["Record", "field", "Kind", "STR", "BOOL", "integer", "choice", "list_of",
            "one", "dict_of", "checked", "kind_at", "size_kind"]
 
@@ -39,7 +42,7 @@ class Kind:
     many: bool = False                          # a list of ``record``
     value: Optional["Kind"] = None              # a list's / dict's item kind
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         raise NotImplementedError
 
     def json(self) -> Dict[str, Any]:
@@ -47,10 +50,10 @@ class Kind:
 
 
 class _Simple(Kind):
-    def __init__(self, core: Callable[[], Dict[str, Any]], json: Dict[str, Any]) -> None:
+    def __init__(self, core: Callable[[], CoreSchema], json: Dict[str, Any]) -> None:
         self._core, self._json = core, json
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         return self._core()
 
     def json(self) -> Dict[str, Any]:
@@ -80,7 +83,7 @@ class _Choice(Kind):
         self.choices = tuple(choices)
         self._before = before
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         s = cs.literal_schema(list(self.choices))
         return cs.no_info_before_validator_function(self._before, s) if self._before else s
 
@@ -98,13 +101,13 @@ def choice(*choices: Any, before: Optional[Callable[[Any], Any]] = None) -> Kind
 
 class _One(Kind):
     def __init__(self, record: Type["Record"]) -> None:
-        self.record = record
+        self.record = self.one = record
 
-    def core(self) -> Dict[str, Any]:
-        return self.record.core_schema()
+    def core(self) -> CoreSchema:
+        return self.one.core_schema()
 
     def json(self) -> Dict[str, Any]:
-        return {"$ref": f"#/$defs/{self.record.__name__}"}
+        return {"$ref": f"#/$defs/{self.one.__name__}"}
 
 
 class _ListOf(Kind):
@@ -114,7 +117,7 @@ class _ListOf(Kind):
         self.value = item
         self.record = item.record
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         assert self.value is not None
         return cs.list_schema(self.value.core())
 
@@ -127,7 +130,7 @@ class _DictOf(Kind):
     def __init__(self, value: Kind) -> None:
         self.value = value
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         assert self.value is not None
         return cs.dict_schema(cs.str_schema(), self.value.core())
 
@@ -142,7 +145,7 @@ class _Checked(Kind):
         self.choices, self.value = inner.choices, inner.value
         self.many, self.record = inner.many, inner.record
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         return cs.no_info_after_validator_function(self._check, self._inner.core())
 
     def json(self) -> Dict[str, Any]:
@@ -186,7 +189,7 @@ class Field:
     def nullable(self) -> bool:
         return self.default is None
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         s = self.kind.core()
         if self.nullable:
             s = cs.nullable_schema(s)
@@ -276,7 +279,7 @@ class Record:
     # -- validation
 
     @classmethod
-    def core_schema(cls) -> Dict[str, Any]:
+    def core_schema(cls) -> CoreSchema:
         return cs.typed_dict_schema({n: f.core() for n, f in cls._fields.items()},
                                     extra_behavior="forbid")
 
