@@ -99,8 +99,14 @@ def test_the_reported_case():
     text = "format: 1\nx: [a 'b, " + "[" * 10_000 + "]" * 10_000 + ", c'd]\n"
     with pytest.raises(InputError) as ei:
         loader.load_platform_text(text, "deep.yaml")
-    assert str(ei.value) == f"deep.yaml:2:{len('x: [a ') + 4 + loader.MAX_DEPTH - 1}: " \
-                            f"nested too deeply: more than {loader.MAX_DEPTH} levels"
+    m = re.fullmatch(rf"deep\.yaml:2:(\d+): nested too deeply: more than {loader.MAX_DEPTH} levels",
+                     str(ei.value))
+    assert m, str(ei.value)
+    # the column of the bracket past the limit; libyaml 0.2.5+ (PyYAML 6.0.4 wheels) stops
+    # its scanner at its own 1000-level limit first, and the error then points there
+    col = int(m.group(1))
+    first = len("x: [a 'b, ") + 1
+    assert col in (first + loader.MAX_DEPTH - 2, first + 1000 - 2), col
 
 
 def test_fake_closers_in_quotes_do_not_hide_depth():
