@@ -12,21 +12,7 @@ from click.testing import CliRunner
 from pmemplan.cli import cli
 from pmemplan.lint_run import LintRun, is_platform_text, lint_paths
 
-BASE = """\
-format: 1
-name: t
-kernel: "6.1"
-memory:
-  - {type: system-ram, start: 0x100000, size: 0x7ff00000}
-regions:
-  - name: region0
-    provider: nfit
-    start: 0x100000000
-    size: 4G
-    labels: true
-    align: 4K
-    namespaces:
-"""
+from test_lint import BASE   # the same small labelled platform
 TOO_SMALL = BASE + "      - {name: a, size: 8M}\n"            # error: too-small
 LOSSY = BASE + "      - {name: a, size: 16M}\n"               # warning: capacity-loss only
 CLEAN = BASE + "      - {name: a, size: 1G, mode: raw}\n"
