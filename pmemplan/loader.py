@@ -14,15 +14,14 @@ tree is composed from it here, without recursion either (:func:`_compose_events`
 """
 from __future__ import annotations
 
-import gc
 import os
 import re
-from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import yaml
 from pydantic_core import ValidationError
 
+from ._gc import gc_paused as _gc_paused
 from ._model import kind_at
 from .errors import InputError
 from .platform import Platform, check_platform
@@ -209,19 +208,6 @@ def _check_chars(text: str, name: str) -> None:
         what = "binary file (NUL character); expected YAML text" if ch == "\x00" else \
             f"character U+{ord(ch):04X} is not allowed in YAML"
         raise InputError(what, name, line, col)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The composer and the builder allocate many objects and no cycles; the cyclic
-    GC would rescan them over and over (it triples the load time of big files)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 # ----------------------------------------------------------------------------- YAML -> nodes

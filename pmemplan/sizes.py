@@ -96,8 +96,8 @@ def short_size(n: int) -> str:
     unit with what is missing or left over: ``128 GiB - 2 MiB``, ``4 MiB - 128 B`` when
     that is under a sixteenth of the unit, else in the largest unit in which at most three
     decimals make it exact (``1784.125 KiB``; bytes at worst) if that takes at most four
-    digits before the point, else as ``126 MiB + 864 KiB`` (the part after the sign in that
-    same plain form).  Every string stands for exactly one size, so two sizes never print
+    digits before the point, else as ``126 MiB + 864 KiB`` (the part after the sign in this
+    same form: ``3 GiB + 960 MiB - 128 B``, never ``3 GiB + 983039.875 KiB``).  Every string stands for exactly one size, so two sizes never print
     the same.
     """
     i = _unit_index(n)
@@ -114,7 +114,7 @@ def short_size(n: int) -> str:
         if len(plain.split(".")[0].split(" ")[0]) <= 4:                     # 1784.125 KiB
             return plain
         whole, rest = divmod(n, 1 << (10 * i))                              # not 129888 KiB
-        return f"{whole} {_BIN_UNITS[i - 1]} + {_plain_size(rest)}"
+        return f"{whole} {_BIN_UNITS[i - 1]} + {short_size(rest)}"          # 3 GiB + 960 MiB - 128 B
     return _plain_size(n)
 
 

@@ -17,7 +17,7 @@ from pmemplan.cli import cli
 from pmemplan.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCATED = re.compile(r"^pmemplan: (.+):(\d+):(\d+): (.+)$")
+LOCATED = re.compile(r"^pmemplan(?: [a-z]+)?: (.+):(\d+):(\d+): (.+)$")
 
 # Items that sit beside the nested collection at every level.  Each one puts a quote,
 # a comment or a bracket where a scan that does not read YAML exactly would lose count:
@@ -72,7 +72,8 @@ def test_deep_nesting_behind_quotes_and_comments_is_exit_2(tmp_path_factory, lev
     m = _check_one_line(r.stderr, path)
     assert m.group(4) == f"nested too deeply: more than {loader.MAX_DEPTH} levels"
     assert r.stdout == ""
-    r = runner.invoke(cli, ["lint", path])
+    # lint names an invalid input once: in the report, and on stderr for a machine format
+    r = runner.invoke(cli, ["lint", path, "--format", "json"])
     assert r.exit_code == 2, r.output
     m2 = _check_one_line(r.stderr, path)
     assert m2.groups() == m.groups()
@@ -98,8 +99,14 @@ def test_the_reported_case():
     text = "format: 1\nx: [a 'b, " + "[" * 10_000 + "]" * 10_000 + ", c'd]\n"
     with pytest.raises(InputError) as ei:
         loader.load_platform_text(text, "deep.yaml")
-    assert str(ei.value) == f"deep.yaml:2:{len('x: [a ') + 4 + loader.MAX_DEPTH - 1}: " \
-                            f"nested too deeply: more than {loader.MAX_DEPTH} levels"
+    m = re.fullmatch(rf"deep\.yaml:2:(\d+): nested too deeply: more than {loader.MAX_DEPTH} levels",
+                     str(ei.value))
+    assert m, str(ei.value)
+    # the column of the bracket past the limit; libyaml 0.2.5+ (PyYAML 6.0.4 wheels) stops
+    # its scanner at its own 1000-level limit first, and the error then points there
+    col = int(m.group(1))
+    first = len("x: [a 'b, ") + 1
+    assert col in (first + loader.MAX_DEPTH - 2, first + 1000 - 2), col
 
 
 def test_fake_closers_in_quotes_do_not_hide_depth():
@@ -184,11 +191,12 @@ def test_recursion_error_anywhere_is_exit_2(monkeypatch, tmp_path):
         raise RecursionError("maximum recursion depth exceeded")
 
     import pmemplan.engine as engine
-    import pmemplan.lint as lint
+    import pmemplan.lint_run as lint
     monkeypatch.setattr(engine, "compute_layout", boom)
     monkeypatch.setattr(lint, "lint_platform", boom)
     runner = CliRunner()
-    for args in (["layout", str(p)], ["layout", str(p), "--format", "json"], ["lint", str(p)]):
+    for args in (["layout", str(p)], ["layout", str(p), "--format", "json"],
+                 ["lint", str(p), "--format", "json"]):
         r = runner.invoke(cli, args)
         assert r.exit_code == 2, (args, r.output)
         m = _check_one_line(r.stderr, str(p))

@@ -201,12 +201,14 @@ def _value(text: str) -> Decimal:
     """What a short_size string says, read back: "4 MiB - 128 B" is 4 MiB minus 128 B."""
     parts = text.split(" ")
     total = Decimal(parts[0]) * _UNITS[parts[1]]
-    if len(parts) > 2:
-        sign, number, unit = parts[2:]
-        assert sign in "+-" and len(parts) == 5 and "." not in parts[0]
-        rest = Decimal(number) * _UNITS[unit]
-        assert 0 < rest < _UNITS[parts[1]]
+    unit = _UNITS[parts[1]]
+    for i in range(2, len(parts), 3):     # then "+ N unit" / "- N unit" terms, units decreasing
+        sign, number, u = parts[i:i + 3]
+        assert sign in "+-" and "." not in parts[i - 2]
+        rest = Decimal(number) * _UNITS[u]
+        assert 0 < rest < unit and _UNITS[u] < unit
         total += rest if sign == "+" else -rest
+        unit = _UNITS[u]
     return total
 
 
@@ -243,7 +245,7 @@ def test_a_loss_never_rounds_away(k, unit):
     ((2 << 30) - (1 << 20), "2 GiB - 1 MiB"), ((128 << 30) - (2 << 20), "128 GiB - 2 MiB"), (128 << 30, "128 GiB"),
     (3 << 29, "1.5 GiB"), (133005312, "126 MiB + 864 KiB"), ((4 << 20) - 128, "4 MiB - 128 B"), (1023, "1023 B"),
     (1025, "1 KiB + 1 B"), (0, "0 B"), ((1 << 30) - (128 << 10), "1023.875 MiB"),
-    ((2 << 20) - 8064, "2 MiB - 7.875 KiB"), (628529684 << 10, "599 GiB + 432660 KiB"),
+    ((2 << 20) - 8064, "2 MiB - 7.875 KiB"), (628529684 << 10, "599 GiB + 422 MiB + 532 KiB"),
 ])
 def test_short_size_examples(n, text):
     assert short_size(n) == text

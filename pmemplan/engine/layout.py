@@ -14,7 +14,6 @@ Pure: takes a :class:`~pmemplan.platform.Platform`, returns a
 from __future__ import annotations
 
 import copy
-import gc
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
 
@@ -71,14 +70,11 @@ def _region_align(p: ArchProfile, r: Region, notes: List[str]) -> Tuple[Optional
 def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True,
                sections: bool = True, fixes: bool = True) -> LayoutResult:
     """One platform through one kernel; ``verify`` re-runs the engine to check fixes,
-    ``sections`` builds the shared-section map (the legacy comparison needs neither)."""
-    gc_was = gc.isenabled()
-    gc.disable()   # the engine makes many small objects and no cycles worth collecting
-    try:
-        return _run_engine(platform, kernel, verify, sections, fixes)
-    finally:
-        if gc_was:
-            gc.enable()
+    ``sections`` builds the shared-section map (the legacy comparison needs neither).
+
+    Leaves the cyclic GC alone: a caller that wants it paused wraps the call in
+    :func:`pmemplan.gc_paused` (the command line does)."""
+    return _run_engine(platform, kernel, verify, sections, fixes)
 
 
 def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_sections: bool,
