@@ -105,13 +105,14 @@ def _layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: b
             output: Optional[str], force: bool, color: str, svg: Optional[str],
             html: Optional[str]) -> list:
     platform = _load(file)
-    planned = None
+    planned = ""
     if platform.is_intent:   # an intent (usable:, size: N% / rest): plan it first
         from .commands.plan_cmd import plan_intent
-        platform, planned = plan_intent(platform, kernels, file)
-        if platform is None:
+        concrete, planned = plan_intent(platform, kernels, file)
+        if concrete is None:
             click.echo(planned, err=True, nl=False)
             sys.exit(EXIT_CHECK)
+        platform = concrete
     from .engine import compute_layout
     results = [compute_layout(platform, k, legacy or None) for k in (kernels or (None,))]
     for res in results if planned else ():

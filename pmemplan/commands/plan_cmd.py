@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, List, NoReturn, Optional, Sequence, Tuple
 
 import click
 
-EXIT_CHECK, EXIT_INPUT = 1, 2
+if TYPE_CHECKING:
+    from ..plan.steps import RegionCheck, Step
+    from ..platform import Platform
+    from ..result import LayoutResult
+
+from ._common import EXIT_CHECK, check_output, fail, force_option, write_output
 
 
-def _fail(msg: str) -> NoReturn:
-    click.echo(f"pmemplan: {msg}", err=True)
-    sys.exit(EXIT_INPUT)
-
-
-def _load(path: str):  # type: ignore[no-untyped-def]
+def _load(path: str) -> "Platform":
     from ..errors import InputError
     from ..loader import load_platform
     try:
@@ -32,7 +32,7 @@ def _load(path: str):  # type: ignore[no-untyped-def]
             return load_platform(sys.stdin.buffer.read(), name="<stdin>")
         return load_platform(path)
     except InputError as e:
-        _fail(str(e))
+        fail(str(e))
 
 
 def _kernels(kernels: Tuple[str, ...]) -> Tuple[str, ...]:
@@ -41,26 +41,17 @@ def _kernels(kernels: Tuple[str, ...]) -> Tuple[str, ...]:
     try:
         return tuple(validate_kernels(kernels, None)[0])
     except ValueParseError as e:
-        _fail(str(e))
+        fail(str(e))
 
 
-def _write(text: str, output: Optional[str], mode: int = 0o644) -> None:
-    if output is None or output == "-":
-        click.echo(text, nl=False)
-        return
-    tmp = os.path.join(os.path.dirname(os.path.abspath(output)), f".{os.path.basename(output)}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, output)
-    except OSError as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        _fail(f"{output}: {e.strerror}")
+def _write(text: str, output: Optional[str], force: bool, option: str, executable: bool = False) -> None:
+    """The commands' -o policy (commands/_common.py); a script is made executable."""
+    write_output(output, text, force, option)
+    if executable and output not in (None, "-") and os.path.isfile(str(output)):
+        os.chmod(str(output), os.stat(str(output)).st_mode | 0o111)
 
 
-def script_kernel(platform, kernels) -> str:  # type: ignore[no-untyped-def]
+def script_kernel(platform: "Platform", kernels: Sequence[str]) -> str:
     """The kernel the script is written for: the file's kernel when it is a target."""
     from ..kversion import KernelVersion
     mine = KernelVersion.parse(platform.kernel)
@@ -70,7 +61,8 @@ def script_kernel(platform, kernels) -> str:  # type: ignore[no-untyped-def]
     return kernels[0]
 
 
-def build_script(platform, res, source: str):  # type: ignore[no-untyped-def]
+def build_script(platform: "Platform", res: "LayoutResult",
+                 source: str) -> "Tuple[List[RegionCheck], List[Step], str]":
     """(regions, steps, script text) for a concrete platform whose namespaces all enable."""
     from ..plan.steps import build_steps
     from ..render.script_out import render_script
@@ -78,7 +70,7 @@ def build_script(platform, res, source: str):  # type: ignore[no-untyped-def]
     return regions, steps, render_script(regions, steps, source=source, kernel=res.kernel)
 
 
-def _not_enabled(res) -> Optional[str]:  # type: ignore[no-untyped-def]
+def _not_enabled(res: "LayoutResult") -> Optional[str]:
     for n in res.namespaces:
         if n.status not in ("enabled",) and not (n.status == "disabled"):
             why = f": {n.error.message}" if n.error else ""
@@ -97,10 +89,13 @@ def _not_enabled(res) -> Optional[str]:  # type: ignore[no-untyped-def]
               help="write the sh script that builds the plan to FILE")
 @click.option("--nearest", is_flag=True, help="when the intent cannot be met, plan the nearest alternative "
               "and write it (the exit status stays 1)")
+@force_option()
 def plan_command(file: str, kernels: Tuple[str, ...], fmt: str, output: Optional[str],
-                 script: Optional[str], nearest: bool) -> None:
+                 script: Optional[str], nearest: bool, force: bool) -> None:
     """Plan the intent in FILE for every target kernel and explain the choices."""
     kernels = _kernels(kernels)
+    check_output(output, force)
+    check_output(script, force, "--script")
     platform = _load(file)
     from ..plan.core import apply_nearest, plan_platform, target_kernels
     from ..render.plan_out import render_plan_json, render_plan_text, render_plan_yaml, render_problems
@@ -111,7 +106,7 @@ def plan_command(file: str, kernels: Tuple[str, ...], fmt: str, output: Optional
         click.echo(render_problems(source, plan.problems), err=True, nl=False)
         if not nearest:
             if fmt == "json":
-                _write(render_plan_json(plan, None, None, None), None)
+                click.echo(render_plan_json(plan, None, None, None), nl=False)
             sys.exit(EXIT_CHECK)
         alt = apply_nearest(platform, plan.problems)
         works = None
@@ -133,13 +128,13 @@ def plan_command(file: str, kernels: Tuple[str, ...], fmt: str, output: Optional
     if script is not None or fmt == "json":
         regions, steps, text_script = build_script(plan.platform, plan.results[sk], source)
     if fmt == "json":
-        _write(render_plan_json(plan, regions, steps, sk), None if output == "-" else None)
+        click.echo(render_plan_json(plan, regions, steps, sk), nl=False)
     else:
         click.echo(render_plan_text(plan, source), nl=False)
     if output is not None:
-        _write(render_plan_yaml(plan, source), output)
+        _write(render_plan_yaml(plan, source), output, force, "-o")
     if script is not None and text_script is not None:
-        _write(text_script, script, 0o755)
+        _write(text_script, script, force, "--script", executable=True)
     if failed:
         sys.exit(EXIT_CHECK)
 
@@ -150,13 +145,15 @@ def plan_command(file: str, kernels: Tuple[str, ...], fmt: str, output: Optional
 @click.option("--format", "fmt", type=click.Choice(["sh", "json"]), default="sh", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="write the script to FILE (made executable)")
-def commands_command(file: str, kernel: Optional[str], fmt: str, output: Optional[str]) -> None:
+@force_option()
+def commands_command(file: str, kernel: Optional[str], fmt: str, output: Optional[str], force: bool) -> None:
     """Write the ndctl/daxctl commands (a POSIX sh script) that build the platform in FILE.
 
     Namespaces with 'exists: true' are only checked; 'was:' becomes a reconfigure.
     An intent file is planned first (for the file's kernel).
     """
     kernel = _kernels((kernel,))[0] if kernel else None
+    check_output(output, force)
     platform = _load(file)
     source = "<stdin>" if file == "-" else os.path.basename(file)
     from ..engine import run_engine
@@ -181,10 +178,11 @@ def commands_command(file: str, kernel: Optional[str], fmt: str, output: Optiona
         import json
         text = json.dumps({"format": 1, "kernel": res.kernel, "regions": [r.to_dict() for r in regions],
                            "steps": [s.to_dict() for s in steps]}, indent=2) + "\n"
-    _write(text, output, 0o755 if fmt == "sh" else 0o644)
+    _write(text, output, force, "-o", executable=fmt == "sh")
 
 
-def plan_intent(platform, kernels: Tuple[str, ...], source: str):  # type: ignore[no-untyped-def]
+def plan_intent(platform: "Platform", kernels: Tuple[str, ...],
+                source: str) -> "Tuple[Optional[Platform], str]":
     """For layout and lint of an intent file: (the planned platform, the assumption that
     says so), or (None, the problems as text) when the intent cannot be met."""
     from ..plan.core import plan_platform
