@@ -238,7 +238,8 @@ def _annotation(kind: Kind) -> str:
         assert len(types) == 1, kind.choices
         return types.pop()
     j = kind.json()
-    if j.get("$ref") == "#/$defs/Size":
+    # a size (or a namespace size that may also be an intent's share: the record keeps an int)
+    if j.get("$ref") == "#/$defs/Size" or {"$ref": "#/$defs/Size"} in j.get("anyOf", []):
         return "int"
     return {"string": "str", "boolean": "bool", "integer": "int"}[j["type"]]
 
