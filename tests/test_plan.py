@@ -144,6 +144,22 @@ def test_shares_that_overflow_round_down():
     assert "multiple below" in plan.namespaces[0].why
 
 
+def test_pre_53_targets_keep_namespaces_out_of_one_section():
+    p = load_platform(INTENTS / "section-era.yaml")
+    plan = plan_platform(p)
+    _check_plan(plan)
+    a, b = plan.namespaces
+    assert b.start % (128 * M) == 0                      # a ends on a section boundary
+    assert "section boundary" in a.why
+    # without that rule the two would share a section: refused on 5.2
+    alone = plan_platform(p, ["6.1"])
+    assert alone.namespaces[1].start % (128 * M) != 0
+    res = run_engine(alone.platform, KernelVersion.parse("5.2"), verify=False)
+    assert res.namespace("b").error.cause == Cause.SECTION_CONFLICT
+    # what 5.2 costs: the start padding of a (its first section holds System RAM)
+    assert plan.legacy_cost["lost"]["5.2"] > plan.legacy_cost["lost_without"]["6.1"]
+
+
 def test_deterministic():
     a = plan_platform(load_platform(INTENTS / "qemu-mixed.yaml"))
     b = plan_platform(load_platform(INTENTS / "qemu-mixed.yaml"))

@@ -80,7 +80,12 @@ def test_any_plan_enables_everything_and_meets_each_usable(text):
             assert pn.size % g == 0
             # the valid size nearest to the share (or below it when those overflow), or the smallest
             floor = g if pn.mode == "raw" else -(-16 * M // g) * g
-            assert abs(pn.size - want) < g or (pn.size == floor and want < floor)
+            if "section boundary" in pn.why:
+                # with pre-5.3 targets a namespace followed by another ends on a section
+                # (whole-section mapping: two namespaces in one section conflict there)
+                assert (pn.start + pn.size) % (128 * M) == 0 and pn.size >= min(want, floor) - g
+            else:
+                assert abs(pn.size - want) < g or (pn.size == floor and want < floor)
 
 
 def test_plan_is_deterministic_over_random_intents():

@@ -333,9 +333,13 @@ def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: 
         return
     rest_sizes: Dict[str, int] = {it.ns.name: 0 for it in rest}
     chosen_align: Dict[str, Optional[int]] = {}
+    # pre-5.3 targets map whole sections: two namespaces sharing one conflict ("Conflicting
+    # mapping in same section") or are padded; a namespace followed by another is grown to
+    # end on a section boundary (the bytes stay usable: nothing is lost to padding)
+    legacy_ss = max((t.p.section_size for t in ts if not t.p.subsection_hotplug), default=0)
     for _pass in range(4):
         cursor = 0
-        for it in items:
+        for idx, it in enumerate(items):
             ns = it.ns
             if ns.offset is not None:
                 if ns.offset < cursor:
@@ -372,6 +376,11 @@ def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: 
                           + (": the nearest ones do not fit together" if floor else ""))
             else:
                 it.size = rest_sizes[ns.name]
+            if legacy_ss and idx < len(items) - 1 and it.size and not ns.exists and ns.size is None \
+                    and ns.share != "rest" and items[idx + 1].ns.offset is None:
+                it.size = _section_end(start, it.size, legacy_ss, it.granule)
+                if "section" not in it.why:
+                    it.why += f"; grown to end on a {format_size(legacy_ss)} section boundary for the pre-5.3 targets"
             cursor = it.offset + it.size
         used = sum(it.size for it in items if it.ns.name not in rest_sizes)
         gaps = cursor - sum(it.size for it in items)
@@ -393,6 +402,17 @@ def _plan_labelled(ts: Sequence[_Target], platform: Platform, r: Region, items: 
             end = max(end, limit + 1)
     if end > limit:
         _capacity_problem(ts, r, items, end, limit, others, problems)
+
+
+def _section_end(start: int, size: int, ss: int, g: int) -> int:
+    """The smallest size >= ``size``, a multiple of ``g``, that ends on a section boundary
+    (at most ss/gcd(ss, g) steps)."""
+    end = align_up(start + size, ss)
+    for _ in range(ss // gcd(ss, g) + 1):
+        if (end - start) % g == 0:
+            return end - start
+        end += ss
+    return size
 
 
 def _pick_align(ts: Sequence[_Target], r: Region, it: _Item, start: int,

@@ -74,10 +74,11 @@ def render_plan_text(plan: Plan, source: str) -> str:
     lc = plan.legacy_cost
     if lc:
         old = ", ".join(lc["pre_5_3"])
-        out.append(f"including {old} (section-padding era) costs {short_size(max(lc['raw_extra'], 0))} more raw "
-                   f"pmem than planning for {', '.join(lc['without'])} alone; lost on {old}: "
-                   + ", ".join(f"{k} {short_size(v)}" for k, v in lc["lost"].items())
-                   + "; without them: " + ", ".join(f"{k} {short_size(v)}" for k, v in lc["lost_without"].items()))
+        worst_old, worst_new = max(lc["lost"].values()), max(lc["lost_without"].values())
+        out.append(f"including {old} (whole-section era) costs {short_size(max(worst_old - worst_new, 0))} more pmem "
+                   f"lost: " + ", ".join(f"{k} {short_size(v)}" for k, v in lc["lost"].items())
+                   + f" against {short_size(worst_new)} when planning for {', '.join(lc['without'])} alone"
+                   + (f"; {short_size(lc['raw_extra'])} more raw size asked" if lc["raw_extra"] > 0 else ""))
     return "\n".join(out) + "\n"
 
 
