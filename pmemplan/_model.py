@@ -73,9 +73,10 @@ def integer(ge: Optional[int] = None, le: Optional[int] = None) -> Kind:
     return _Simple(lambda: cs.int_schema(ge=ge, le=le), json)
 
 
-def size_kind(parse: Callable[[Any], int]) -> Kind:
-    """A size or address: ``parse`` turns the input (int or string) into bytes."""
-    return _Simple(lambda: cs.no_info_plain_validator_function(parse), {"$ref": "#/$defs/Size"})
+def size_kind(parse: Callable[[Any], Any], json: Optional[Dict[str, Any]] = None) -> Kind:
+    """A size or address: ``parse`` turns the input (int or string) into bytes
+    (``json``: its JSON Schema, a reference to ``Size`` unless given)."""
+    return _Simple(lambda: cs.no_info_plain_validator_function(parse), json or {"$ref": "#/$defs/Size"})
 
 
 class _Choice(Kind):
@@ -202,7 +203,7 @@ class Field:
     def json(self) -> Dict[str, Any]:
         s = self.kind.json()
         if self.nullable:
-            s = {"anyOf": [s, {"type": "null"}]}
+            s = {"anyOf": (s["anyOf"] if list(s) == ["anyOf"] else [s]) + [{"type": "null"}]}
         if self.factory is not None:
             s["default"] = self.factory()
         elif not self.required:
@@ -237,7 +238,8 @@ def _annotation(kind: Kind) -> str:
         assert len(types) == 1, kind.choices
         return types.pop()
     j = kind.json()
-    if j.get("$ref") == "#/$defs/Size":
+    # a size (or a namespace size that may also be an intent's share: the record keeps an int)
+    if j.get("$ref") == "#/$defs/Size" or {"$ref": "#/$defs/Size"} in j.get("anyOf", []):
         return "int"
     return {"string": "str", "boolean": "bool", "integer": "int"}[j["type"]]
 

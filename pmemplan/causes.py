@@ -42,6 +42,11 @@ class Cause(str, Enum):
     KMEM_TOO_SMALL = "kmem-too-small"
     KMEM_UNSUPPORTED_KERNEL = "kmem-unsupported-kernel"
     KMEM_NO_CAPACITY = "kmem-no-capacity"
+    # pmemplan plan: an intent that no concrete platform meets (the binding constraint)
+    PLAN_NO_ROOM = "plan-no-room"
+    PLAN_OFFSET_ORDER = "plan-offset-order"
+    PLAN_USABLE_SHORT = "plan-usable-short"
+    PLAN_TWO_DEFAULT_SIZES = "plan-two-default-sizes"
 
     def __str__(self) -> str:
         return self.value
@@ -138,6 +143,21 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "daxctl", "the dax device has no capacity (dataoff reaches the truncated end)",
         "daxctl_dev_enable: \"failed to enable (No such device or address)\"",
         "docs/kernel-model.md §10; observed on 6.1"),
+    Cause.PLAN_NO_ROOM: CauseInfo(
+        "ndctl", "the intent's namespaces need more than the region holds (`pmemplan plan`)",
+        "the planned sizes against the region size in whole placement granules: what ndctl "
+        "would refuse with \"No space left on device\"", "docs/kernel-model.md §7.2, §8.1"),
+    Cause.PLAN_OFFSET_ORDER: CauseInfo(
+        "ndctl", "a given offset lies inside the namespaces created before it (`pmemplan plan`)",
+        "ndctl create-namespace has no offset option: namespaces land first-fit in creation "
+        "order", "docs/kernel-model.md §7.2"),
+    Cause.PLAN_USABLE_SHORT: CauseInfo(
+        "kernel", "no size the region allows gives the usable size asked (`pmemplan plan`)",
+        "the info block, memmap and BTT layouts of the largest size (label-less: the whole "
+        "region)", "docs/kernel-model.md §6, §9"),
+    Cause.PLAN_TWO_DEFAULT_SIZES: CauseInfo(
+        "ndctl", "two namespaces of one region give no size (`pmemplan plan`: one is the rest)",
+        "ndctl create-namespace without -s takes the largest free extent", "docs/kernel-model.md §8.1"),
 }
 
 KMEM_CAUSES = (Cause.KMEM_TOO_SMALL, Cause.KMEM_UNSUPPORTED_KERNEL, Cause.KMEM_NO_CAPACITY)

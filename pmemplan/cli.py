@@ -60,7 +60,9 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              lazy_subcommands={"import": "pmemplan.commands.import_cmd:import_command",
-                               "explain": "pmemplan.commands.explain_cmd:explain_command"})
+                               "explain": "pmemplan.commands.explain_cmd:explain_command",
+                               "plan": "pmemplan.commands.plan_cmd:plan_command",
+                               "commands": "pmemplan.commands.plan_cmd:commands_command"})
 @click.version_option(package_name="pmemplan")
 def cli() -> None:
     """Plan Linux pmem namespaces: what a kernel and ndctl will do with a platform."""
@@ -103,8 +105,18 @@ def _layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: b
             output: Optional[str], force: bool, color: str, svg: Optional[str],
             html: Optional[str]) -> list:
     platform = _load(file)
+    planned = ""
+    if platform.is_intent:   # an intent (usable:, size: N% / rest): plan it first
+        from .commands.plan_cmd import plan_intent
+        concrete, planned = plan_intent(platform, kernels, file)
+        if concrete is None:
+            click.echo(planned, err=True, nl=False)
+            sys.exit(EXIT_CHECK)
+        platform = concrete
     from .engine import compute_layout
     results = [compute_layout(platform, k, legacy or None) for k in (kernels or (None,))]
+    for res in results if planned else ():
+        res.assumptions.insert(0, planned)
     if fmt == "json":
         from .render.json_out import render_json
         text = render_json(results if len(kernels) > 1 else results[0], human=human)

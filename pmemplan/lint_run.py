@@ -177,6 +177,13 @@ def lint_paths(paths: Sequence[str], *, kernels: Sequence[str] = (), rules: Opti
             run.findings.append(_invalid(name, e.line or 1, e.column or 1, e.message))
             return
         lines = data.decode("utf-8", "replace").splitlines()
+        if platform.is_intent:   # an intent (pmemplan plan): lint its plan, namespaces in place
+            from .commands.plan_cmd import plan_intent
+            planned, why = plan_intent(platform, tuple(kernels), name)
+            if planned is None:
+                run.findings.append(_invalid(name, 1, 1, why.splitlines()[1].strip()))
+                return
+            platform = planned
         bad = unknown_rule_findings(name, lines, platform.lint.rules if platform.lint else (), locate)
         try:
             found = lint_platform(platform, name, locate, lines, opts)

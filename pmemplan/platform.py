@@ -47,6 +47,27 @@ def _to_size(v: Any) -> int:
     raise ValueParseError(f"expected a size (integer, 0x-hex or K/M/G/T suffix), got {type(v).__name__}")
 
 
+_SHARE_RE = None
+
+
+def _to_ns_size(v: Any) -> Any:
+    """A namespace size: a size, or (an intent for ``pmemplan plan``) ``N%`` of the region
+    or ``rest`` -- returned as the string, which :class:`Namespace` moves to ``share``."""
+    if isinstance(v, str):
+        t = v.strip()
+        if t.lower() == "rest":
+            return "rest"
+        if t.endswith("%"):
+            try:
+                pct = float(t[:-1])
+            except ValueError:
+                raise ValueParseError(f"{v!r} is not a share of the region (e.g. 10%, or rest)") from None
+            if not 0 < pct <= 100:
+                raise ValueParseError(f"{v!r}: a share is more than 0% and at most 100%")
+            return t
+    return _to_size(v)
+
+
 def _to_format(v: Any) -> Any:
     # The loader hands every scalar over as a string; a Literal does not coerce "1".
     if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() and len(v.strip()) < 10:
@@ -75,6 +96,8 @@ def _ndctl(v: str) -> str:
 
 
 SIZE = size_kind(_to_size)
+NS_SIZE = size_kind(_to_ns_size, {"anyOf": [{"$ref": "#/$defs/Size"},
+                                             {"type": "string", "pattern": "^ *(rest|[0-9.]+%) *$"}]})
 _MODE = choice(*MODES)
 _MAP = choice("dev", "mem")
 
@@ -141,15 +164,18 @@ class Previous(Record):
 
 
 class Namespace(Record):
-    """A namespace to create (ndctl create-namespace)."""
+    """A namespace to create (ndctl create-namespace).  An intent (``pmemplan plan``) may give
+    ``usable`` instead of a size, or a size as a share of the region (``N%``) or ``rest``;
+    omitted values the planner chooses."""
     _title = "Namespace"
     name: str = field(STR,
                       title="Name",
                       description="Namespace name, e.g. namespace0.0; unique in the platform.")
-    size: Optional[int] = field(SIZE, None,
+    size: Optional[int] = field(NS_SIZE, None,
                                 title="Size",
                                 description="Namespace size (ndctl -s); required in labelled regions, "
-                                            "default: the whole region in label-less ones.")
+                                            "default: the whole region in label-less ones. An intent "
+                                            "(pmemplan plan) may write N% of the region or rest.")
     offset: Optional[int] = field(SIZE, None,
                                   title="Offset",
                                   description="Offset of the namespace in its region; 0 in label-less "
@@ -195,11 +221,31 @@ class Namespace(Record):
                                              "place the file records (label-less, or with an offset): layout "
                                              "reports it, and a failure the model predicts for the next enable "
                                              "becomes a warning. Elsewhere the status is predicted.")
+    # intent: at least this much usable capacity (as ndctl list shows it) on every target
+    usable: Optional[int] = field(SIZE, None,
+                                  title="Usable",
+                                  description="An intent (pmemplan plan): at least this much usable capacity, "
+                                              "as ndctl list shows it, on every target kernel; the planner "
+                                              "chooses the size.")
 
     _size_unit: str
+    # intent: "N%" of the region or "rest" (what the others leave), from ``size:``
+    share: Optional[str]
 
     def _adopted(self, raw: Any) -> None:
-        self._size_unit = _size_unit_of(raw.get("size")) if isinstance(raw, dict) else ""
+        sz = self.__dict__.get("size")
+        if isinstance(sz, str):
+            self.__dict__["size"] = None
+            self.share = sz
+            self._size_unit = ""
+        else:
+            self.share = None
+            self._size_unit = _size_unit_of(raw.get("size")) if isinstance(raw, dict) else ""
+
+    @property
+    def is_intent(self) -> bool:
+        """Whether the planner has something to decide for this namespace."""
+        return self.usable is not None or self.share is not None
 
     @property
     def size_unit(self) -> str:
@@ -362,6 +408,11 @@ class Platform(Record):
     def kernel_version(self) -> KernelVersion:
         return KernelVersion.parse(self.kernel)
 
+    @property
+    def is_intent(self) -> bool:
+        """An intent for ``pmemplan plan``: some namespace states ``usable:`` or a share."""
+        return any(ns.is_intent for r in self.regions for ns in r.namespaces)
+
 
 def ndctl_version(text: str) -> Tuple[int, int]:
     """"76.1" -> (76, 1); "v81" -> (81, 0)."""
@@ -427,13 +478,30 @@ def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
         if not r.labelled and len(r.namespaces) > 1:
             errs.append((rloc + ("namespaces", 1), f"label-less region {r.name} holds exactly one namespace"))
         spans = []
+        rest_seen = False
         for ni, ns in enumerate(r.namespaces):
             nloc = rloc + ("namespaces", ni)
             if ns.name in seen_names:
                 errs.append((nloc + ("name",), f"name {ns.name!r} is used twice"))
             seen_names[ns.name] = nloc
-            if r.labelled and ns.size is None and ns.offset is not None:
+            if r.labelled and ns.size is None and ns.offset is not None and not ns.is_intent:
                 errs.append((nloc, f"namespace {ns.name} at an explicit offset needs a size"))
+            if ns.usable is not None:
+                if ns.size is not None or ns.share is not None:
+                    errs.append((nloc + ("usable",), "give usable or size, not both"))
+                elif ns.exists:
+                    errs.append((nloc + ("usable",), "usable is an intent; a namespace that exists has a size"))
+                elif ns.usable == 0:
+                    errs.append((nloc + ("usable",), "usable must be greater than 0"))
+            if ns.share is not None:
+                if ns.exists:
+                    errs.append((nloc + ("size",), "a share is an intent; a namespace that exists has a size"))
+                elif ns.offset is not None and ns.share == "rest":
+                    errs.append((nloc + ("size",), "size: rest takes what the others leave; give no offset"))
+                elif ns.share == "rest":
+                    if rest_seen:
+                        errs.append((nloc + ("size",), f"size: rest is given twice in region {r.name} (at most one per region)"))
+                    rest_seen = True
             if ns.size is not None and ns.size == 0:
                 errs.append((nloc + ("size",), "size must be greater than 0"))
             if ns.map is not None and ns.mode not in ("fsdax", "devdax"):
@@ -453,7 +521,7 @@ def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
             if ns.offset is not None:
                 if not r.labelled and ns.offset != 0:
                     errs.append((nloc + ("offset",), "a label-less namespace starts at offset 0 of its region"))
-                sz = ns.size if ns.size is not None else r.size - ns.offset
+                sz = ns.size if ns.size is not None else (ns.usable or 1) if ns.is_intent else r.size - ns.offset
                 if ns.offset + sz > r.size:
                     errs.append((nloc + ("offset",), f"offset {ns.offset:#x} + size {sz:#x} ends outside region {r.name} (size {r.size:#x})"))
                 else:

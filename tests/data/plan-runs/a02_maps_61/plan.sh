@@ -1,0 +1,168 @@
+#!/bin/sh
+# Built by pmemplan from a02_maps.yaml for Linux 6.1: 6 steps.
+# sh THIS_FILE --dry-run prints the commands only.  Exit 0 only when every step matched.
+set -u
+SYSFS="${PMEMPLAN_SYSFS:-/sys}"
+ND="$SYSFS/bus/nd/devices"
+DRY=0
+case "${1-}" in
+  --dry-run) DRY=1 ;;
+  '') ;;
+  *) echo "usage: sh $0 [--dry-run]" >&2; exit 2 ;;
+esac
+
+fail() { echo "pmemplan: $*" >&2; exit 1; }
+
+# print a command (each argument quoted), then run it unless --dry-run
+run() {
+  printf '+'
+  for a in "$@"; do printf " '%s'" "$a"; done
+  printf '\n'
+  if [ "$DRY" = 1 ]; then return 0; fi
+  "$@" || fail "command failed: $*"
+}
+
+# the value of "key" in ndctl/daxctl list output (the first one)
+jfield() {
+  awk -v k="\"$1\":" '{ i = index($0, k); if (i) { s = substr($0, i + length(k)); sub(/^"/, "", s); sub(/["},].*$/, "", s); print s; exit } }'
+}
+
+# the region device whose physical start is $1 (sysfs resource, 0x-hex)
+region_at() {
+  for d in "$ND"/region*; do
+    test -e "$d/resource" || continue
+    if [ "$(cat "$d/resource")" = "$1" ]; then echo "${d##*/}"; return 0; fi
+  done
+  return 1
+}
+
+# namespaces of region $1 that have a size
+count_ns() {
+  n=0
+  for d in "$ND/$1"/namespace*; do
+    test -e "$d/size" || continue
+    if [ "$(cat "$d/size")" != 0 ]; then n=$((n + 1)); fi
+  done
+  echo "$n"
+}
+
+# the namespace of region $1 named (alt_name) $2
+ns_named() {
+  for d in "$ND/$1"/namespace*; do
+    test -e "$d/alt_name" || continue
+    if [ "$(cat "$d/alt_name")" = "$2" ]; then echo "${d##*/}"; return 0; fi
+  done
+  return 1
+}
+
+# the namespace of region $1 that starts at $2
+ns_at() {
+  for d in "$ND/$1"/namespace*; do
+    test -e "$d/resource" || continue
+    test "$(cat "$d/size")" != 0 || continue
+    if [ "$(cat "$d/resource")" = "$2" ]; then echo "${d##*/}"; return 0; fi
+  done
+  return 1
+}
+
+# the label-less namespace of region $1 (regionN -> namespaceN.0)
+ns_labelless() {
+  echo "namespace$(printf '%s' "$1" | sed 's/^region//').0"
+}
+
+# check namespace $1 against the plan: name mode size align start
+check_ns() {
+  out=$(ndctl list -N -n "$1") || fail "$2: ndctl list -n $1 failed"
+  v=$(printf '%s\n' "$out" | jfield mode)
+  test "$v" = "$3" || fail "$2 ($1): mode is $v, planned $3"
+  v=$(printf '%s\n' "$out" | jfield size)
+  test "$v" = "$4" || fail "$2 ($1): size is $v, planned $4"
+  if [ -n "$5" ]; then
+    v=$(printf '%s\n' "$out" | jfield align)
+    test "$v" = "$5" || fail "$2 ($1): align is $v, planned $5"
+  fi
+  v=$(cat "$ND/$1/resource")
+  test "$v" = "$6" || fail "$2 ($1): starts at $v, planned $6"
+  echo "ok: $2 ($1) $3, size $4, at $6"
+}
+
+# every region, before anything changes: found by physical start and size
+if R0=$(region_at '0x40000000'); then
+  s=$(cat "$ND/$R0/size")
+  test "$s" = '268435456' || fail "e820: the region at 0x40000000 ($R0) has size $s, planned 268435456"
+elif [ "$DRY" = 1 ]; then
+  R0='<e820>'
+else
+  fail 'e820: no region at 0x40000000'
+fi
+if R1=$(region_at '0x100000000'); then
+  s=$(cat "$ND/$R1/size")
+  test "$s" = '1073610752' || fail "nv0: the region at 0x100000000 ($R1) has size $s, planned 1073610752"
+  n=$(count_ns "$R1")
+  test "$n" = '0' || fail "nv0 ($R1) holds $n namespaces, the plan expects 0"
+elif [ "$DRY" = 1 ]; then
+  R1='<nv0>'
+else
+  fail 'nv0: no region at 0x100000000'
+fi
+if R2=$(region_at '0x140000000'); then
+  s=$(cat "$ND/$R2/size")
+  test "$s" = '536870912' || fail "nv1: the region at 0x140000000 ($R2) has size $s, planned 536870912"
+elif [ "$DRY" = 1 ]; then
+  R2='<nv1>'
+else
+  fail 'nv1: no region at 0x140000000'
+fi
+
+# reconfigure: a02_e
+if [ "$DRY" = 1 ]; then
+  D='<a02_e>'
+else
+  D=$(ns_labelless "$R0")
+fi
+run 'ndctl' 'create-namespace' '-f' '-e' "$D" '-m' 'devdax' '-M' 'dev' '-a' '4096'
+if [ "$DRY" != 1 ]; then
+  check_ns "$D" 'a02_e' 'devdax' '262144000' '4096' '0x40000000'
+fi
+
+# create: a02_a
+run 'ndctl' 'create-namespace' '-r' "$R1" '-s' '117440512' '-m' 'fsdax' '-M' 'dev' '-a' '2097152' '-n' 'a02_a'
+if [ "$DRY" != 1 ]; then
+  D=$(ns_named "$R1" 'a02_a') || fail 'a02_a: no namespace named a02_a'
+  check_ns "$D" 'a02_a' 'fsdax' '115343360' '2097152' '0x100000000'
+fi
+
+# create: a02_b
+run 'ndctl' 'create-namespace' '-r' "$R1" '-s' '83886080' '-m' 'fsdax' '-M' 'mem' '-a' '2097152' '-n' 'a02_b'
+if [ "$DRY" != 1 ]; then
+  D=$(ns_named "$R1" 'a02_b') || fail 'a02_b: no namespace named a02_b'
+  check_ns "$D" 'a02_b' 'fsdax' '81788928' '2097152' '0x107000000'
+fi
+
+# create: a02_c
+run 'ndctl' 'create-namespace' '-r' "$R1" '-s' '134217728' '-m' 'raw' '-n' 'a02_c'
+if [ "$DRY" != 1 ]; then
+  D=$(ns_named "$R1" 'a02_c') || fail 'a02_c: no namespace named a02_c'
+  check_ns "$D" 'a02_c' 'raw' '134217728' '' '0x10c000000'
+fi
+
+# create: a02_d
+run 'ndctl' 'create-namespace' '-r' "$R1" '-s' '335544320' '-m' 'devdax' '-M' 'dev' '-a' '2097152' '-n' 'a02_d'
+if [ "$DRY" != 1 ]; then
+  D=$(ns_named "$R1" 'a02_d') || fail 'a02_d: no namespace named a02_d'
+  check_ns "$D" 'a02_d' 'devdax' '329252864' '2097152' '0x114000000'
+fi
+
+# reconfigure: a02_n1
+if [ "$DRY" = 1 ]; then
+  D='<a02_n1>'
+else
+  D=$(ns_labelless "$R2")
+fi
+run 'ndctl' 'create-namespace' '-f' '-e' "$D" '-m' 'fsdax' '-M' 'dev' '-a' '2097152'
+if [ "$DRY" != 1 ]; then
+  check_ns "$D" 'a02_n1' 'fsdax' '526385152' '2097152' '0x140000000'
+fi
+
+if [ "$DRY" = 1 ]; then exit 0; fi
+echo 'pmemplan: all 6 steps matched the plan'
