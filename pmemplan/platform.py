@@ -118,6 +118,25 @@ class Previous(Record):
     enabled: bool = field(BOOL, True)
 
 
+class StoredInfoBlock(Record):
+    """The pfn/dax info block on the media of a namespace that exists (``struct nd_pfn_sb``).
+
+    What ``ndctl read-infoblock -j`` shows; ``pmemplan import --infoblock`` fills it in.
+    ``mode`` is the signature (pfn: fsdax, dax: devdax), by default the namespace's mode;
+    ``page_size`` and ``page_struct_size`` (version 1.4 blocks) default to the page size of
+    the file's architecture and 64.
+    """
+    dataoff: int = field(SIZE)
+    npfns: int = field(integer(ge=0))
+    start_pad: int = field(SIZE)
+    end_trunc: int = field(SIZE)
+    align: int = field(SIZE)
+    version_minor: int = field(integer(ge=0, le=65535))
+    mode: Optional[str] = field(choice("pfn", "dax"), None)
+    page_size: Optional[int] = field(SIZE, None)
+    page_struct_size: Optional[int] = field(integer(ge=0, le=65535), None)
+
+
 class Namespace(Record):
     name: str = field(STR)
     size: Optional[int] = field(SIZE, None)
@@ -135,6 +154,13 @@ class Namespace(Record):
     # what the machine showed (import sets it): enabled or disabled; applies to a namespace
     # that exists, under the file's kernel, at the place the file records
     state: Optional[str] = field(choice(*NS_STATES), None)
+    # the info block already on its media (exists: true, fsdax/devdax): as read back
+    # (info_block), or as the kernel created_by wrote it at the physical start created_at
+    # (defaults: the file's kernel, the namespace's current start); engine/pfn_devs.py
+    # nd_pfn_validate() checks it under the kernel laid out
+    info_block: Optional[StoredInfoBlock] = field(one(StoredInfoBlock), None)
+    created_by: Optional[str] = field(checked(STR, _kernel), None)
+    created_at: Optional[int] = field(SIZE, None)
 
     _size_unit: str
 
@@ -303,6 +329,23 @@ def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
             if ns.state is not None and not ns.exists:
                 errs.append((nloc + ("state",), "state (what the machine shows) applies to a namespace "
                              "that exists (exists: true)"))
+            for key in ("info_block", "created_by", "created_at"):
+                if getattr(ns, key) is None:
+                    continue
+                if not ns.exists:
+                    errs.append((nloc + (key,), f"{key} (what is stored on the media) applies to a "
+                                 "namespace that exists (exists: true)"))
+                elif ns.mode not in ("fsdax", "devdax"):
+                    errs.append((nloc + (key,), f"{key} applies to fsdax and devdax namespaces "
+                                 f"(they hold a pfn/dax info block), not {ns.mode}"))
+            ib = ns.info_block
+            if ib is not None and ns.mode in ("fsdax", "devdax"):
+                want = "dax" if ns.mode == "devdax" else "pfn"
+                if ib.mode is not None and ib.mode != want:
+                    errs.append((nloc + ("info_block", "mode"), f"a {ib.mode} info block makes the "
+                                 f"namespace {'devdax' if ib.mode == 'dax' else 'fsdax'}, not {ns.mode}"))
+                if ib.align and not is_pow2(ib.align):
+                    errs.append((nloc + ("info_block", "align"), "a stored align is 0 or a power of two"))
             if ns.system_ram and ns.mode != "devdax":
                 errs.append((nloc + ("system_ram",), "system_ram (kmem) applies to devdax namespaces only"))
             if ns.align is not None and (not is_pow2(ns.align) or ns.align < 4096):

@@ -29,20 +29,24 @@ from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
 from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
-from .pfn_devs import InfoBlock, nd_pfn_init
+from .pfn_devs import InfoBlock, StoredBlock, nd_pfn_init, nd_pfn_validate, setup_stored_pfn, stored_from_init
 from .region_devs import RegionSpace
 from .suggest import candidate_fixes, verify_fixes
 
 
 class _Slot:
     """One namespace on its way through ndctl and the kernel."""
-    __slots__ = ("region", "rindex", "ns", "nindex", "result", "offset", "info")
+    __slots__ = ("region", "rindex", "ns", "nindex", "result", "offset", "info", "stored",
+                 "stored_failed", "probed")
 
     def __init__(self, region: Region, rindex: int, ns: Namespace, nindex: int,
                  result: NamespaceResult) -> None:
         self.region, self.rindex, self.ns, self.nindex, self.result = region, rindex, ns, nindex, result
         self.offset: Optional[int] = None
         self.info: Optional[InfoBlock] = None
+        self.stored: Optional[StoredBlock] = None   # the block on its media (exists: true)
+        self.stored_failed = False                  # refused by nd_pfn_validate()
+        self.probed: Dict[Tuple[str, str], int] = {}
 
 
 def _dev_name(kind: str, slot: _Slot) -> str:
@@ -68,20 +72,22 @@ def _region_align(p: ArchProfile, r: Region, notes: List[str]) -> Tuple[Optional
 
 
 def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True,
-               sections: bool = True, fixes: bool = True) -> LayoutResult:
+               sections: bool = True, fixes: bool = True, stored: bool = True) -> LayoutResult:
     """One platform through one kernel; ``verify`` re-runs the engine to check fixes,
-    ``sections`` builds the shared-section map (the legacy comparison needs neither)."""
+    ``sections`` builds the shared-section map (the legacy comparison needs neither);
+    ``stored``: existing namespaces keep the info block on their media (the legacy
+    comparison plans every namespace afresh instead)."""
     gc_was = gc.isenabled()
     gc.disable()   # the engine makes many small objects and no cycles worth collecting
     try:
-        return _run_engine(platform, kernel, verify, sections, fixes)
+        return _run_engine(platform, kernel, verify, sections, fixes, stored)
     finally:
         if gc_was:
             gc.enable()
 
 
 def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_sections: bool,
-                want_fixes: bool) -> LayoutResult:
+                want_fixes: bool, want_stored: bool = True) -> LayoutResult:
     notes: List[str] = []
     ram = [(m.start, m.end) for m in platform.memory if m.type == "system-ram"]
     boot_mem_end = max((e for _, e in ram), default=0)
@@ -105,6 +111,8 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
 
     others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
               for r in platform.regions}
+    if want_stored:
+        prepare_stored_blocks(platform, kernel, p, slots, mem, others, notes)
     observed = observed_states(platform, kernel, slots)
     for slot in slots:
         if slot.result.status == "enabled":
@@ -300,6 +308,9 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         return
     # fsdax / devdax through a pfn or dax device
     devdax = ns.mode == "devdax"
+    if s.stored is not None:
+        _enable_stored(p, mem, s, start, size)
+        return
     dev = _dev_name("dax" if devdax else "pfn", s)
     driver = "dax_pmem" if devdax else "nd_pmem"
     if size < SZ_16M:   # nd_namespace_store(): a claim needs 16 MiB
@@ -426,7 +437,9 @@ def _enable_observed(p: ArchProfile, mem: MemoryState, s: _Slot, state: str,
         return                          # mapped by nobody; its next enable: _predict_disabled
     _enable(p, mem, s, others, notes)
     res = s.result
-    if res.status == "enabled":
+    if res.status == "enabled" or s.stored_failed:
+        # a stored block the kernel refuses: the namespace is no longer where (or under
+        # the kernel) it was seen enabled — the refusal stands
         return
     # enabled on the machine: it was enabled when it was created, which probes no existing
     # range first; what the model refuses now happens on the next enable
@@ -459,6 +472,128 @@ def _predict_disabled(p: ArchProfile, mem: MemoryState, slots: List[_Slot], obse
         res.usable_size, res.pages_in, res.memmap_ram_bytes = None, None, 0
         res.info_block, res.pfn, res.device = None, None, None
         s.info = None
+
+
+# -- stored info blocks: what a kernel upgrade or a firmware move does ----------------
+#
+# A namespace that exists keeps the pfn/dax info block on its media; every enable validates
+# it again (engine/pfn_devs.py nd_pfn_validate(), docs/kernel-model.md §6.6) at the
+# namespace's current address, under the kernel laid out.  The block is the one the file
+# records (info_block), or the one `created_by` (default: the file's kernel) wrote at
+# `created_at` (default: the current start).  Written by this kernel at this address, it is
+# exactly what creation gives, so the creation path is kept for it.
+
+def _creator_profile(platform: Platform, by: KernelVersion) -> ArchProfile:
+    ram_end = max((m.end for m in platform.memory if m.type == "system-ram"), default=0)
+    return arch_profile(platform.arch, by, page_size=platform.page_size, mmu=platform.mmu,
+                        phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
+                        bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=ram_end)
+
+
+def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProfile, slots: List[_Slot],
+                          mem: MemoryState, others: Dict[str, List[Tuple[int, int]]],
+                          notes: List[str]) -> None:
+    """Set ``slot.stored`` for every existing fsdax/devdax namespace whose block is not the
+    one this kernel would write at its current address."""
+    try:
+        file_kernel = platform.kernel_version
+    except ValueError:
+        return
+    assumed: List[str] = []
+    profiles: Dict[KernelVersion, ArchProfile] = {}
+    probed: Dict[Tuple[str, str], int] = {}   # (region, pfn|dax): devices probed so far
+    for s in slots:
+        s.probed = probed
+        ns, res = s.ns, s.result
+        if not ns.exists or ns.mode not in ("fsdax", "devdax") or res.status != "enabled" or res.start is None:
+            continue
+        if s.region.pagemap and ns.mode == "fsdax" and res.map == "mem":
+            continue                    # a raw range with pages in RAM: no info block
+        devdax = ns.mode == "devdax"
+        rec = ns.info_block
+        if rec is not None:
+            s.stored = StoredBlock(rec.mode or ("dax" if devdax else "pfn"), rec.dataoff, rec.npfns,
+                                   rec.start_pad, rec.end_trunc, rec.align, rec.version_minor,
+                                   rec.page_size if rec.page_size is not None else p.page_size,
+                                   rec.page_struct_size if rec.page_struct_size is not None else 64)
+            continue
+        by = KernelVersion.parse(ns.created_by) if ns.created_by else file_kernel
+        at = ns.created_at if ns.created_at is not None else res.start
+        if by == kernel and at == res.start:
+            continue
+        if ns.created_by is None and ns.created_at is None:
+            assumed.append(ns.name)
+        cp = profiles.get(by)
+        if cp is None:
+            cp = profiles[by] = _creator_profile(platform, by)
+        ib = nd_pfn_init(cp, name=ns.name, start=at, size=res.size, devdax=devdax, map=res.map or "dev",
+                         align=res.align, ram=mem.region_intersects_system_ram,
+                         other_regions=others[s.region.name])
+        if isinstance(ib, KernelError):
+            notes.append(f"{ns.name}: Linux {by} writes no info block at {at:#x} ({ib.message}); "
+                         "laid out as a new namespace")
+            continue
+        s.stored = stored_from_init(ib, source="created_by" if ns.created_by or ns.created_at is not None
+                                    else "assumed", written_by=str(by), written_at=at)
+    if assumed:
+        shown = ", ".join(assumed[:4]) + (f" and {len(assumed) - 4} more" if len(assumed) > 4 else "")
+        notes.append(f"{shown}: no info_block or created_by given: the info block on the media is taken "
+                     f"to be the one Linux {file_kernel} (the file's kernel) writes at the current start")
+
+
+def _probe_dev(kind: str, s: _Slot, slots_enabled: int) -> str:
+    """The device nd_pfn_probe()/nd_dax_probe() allocates at boot: after the region's seed
+    (pfnX.0 / daxX.0), one per namespace that claimed one (observed: dax0.1, pfn1.1)."""
+    n = s.ns.name
+    region = n[len("namespace"):].split(".")[0] if n.startswith("namespace") and "." in n else str(s.rindex)
+    return f"{kind}{region}.{1 + slots_enabled}"
+
+
+def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size: int) -> None:
+    res, ns = s.result, s.ns
+    sb = s.stored
+    assert sb is not None
+    kind = "dax" if sb.signature == "dax" else "pfn"
+    earlier = s.probed
+    key = (s.region.name, kind)
+    dev = _probe_dev(kind, s, earlier.get(key, 0))
+    res.stored_info_block = sb.to_dict()
+    v = nd_pfn_validate(p, sb, ns_name=ns.name, start=start, size=size, map=res.map or "dev")
+    if not isinstance(v, KernelError):
+        got = setup_stored_pfn(p, v, start=start, size=size, map=res.map or "dev")
+        if isinstance(got, KernelError):
+            v = got
+    if isinstance(v, KernelError):
+        s.stored_failed = True
+        res.status = "failed"
+        res.error = NamespaceError("kernel", v.errno, v.message)
+        res.messages.append(f"{dev}: {v.message}")
+        res.messages.append(f"nd_pmem: probe of {ns.name} failed with error -{ERRNO.get(v.errno, 0)}")
+        if v.errno != "EOPNOTSUPP":
+            # before v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid"
+            # only -EOPNOTSUPP kept the pmem driver from attaching the raw namespace
+            res.warnings.append(f"before 5.7 the pmem driver then attaches {ns.name} as a raw block "
+                                "device of its full size: the info block and the data are exposed at "
+                                "the wrong offset (do not mount it)")
+        return
+    ib = got
+    s.info = ib
+    res.pfn = ib
+    res.device = dev
+    res.info_block = ib.to_dict()
+    earlier[key] = earlier.get(key, 0) + 1
+    if ib.mode == "dev":
+        runtime = (ib.map_end - ib.map_start - ib.dataoff) // p.page_size
+        if sb.npfns > runtime:
+            res.messages.append(f"{dev}: number of pfns truncated from {sb.npfns} to {runtime}")
+    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
+    if err:
+        _fail(s, err, "nd_pmem", dev)
+        return
+    res.usable_size = ib.usable_size
+    res.pages_in = "pmem" if ib.mode == "dev" else "ram"
+    if ib.mode == "mem":
+        res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
 
 
 # -- step 5: capacity and sections ----------------------------------------------------
@@ -555,7 +690,7 @@ def compute_layout(platform: Platform, kernel: Optional[str] = None,
     res = run_engine(platform, kv)
     if legacy:
         lv = KernelVersion.parse(legacy)
-        old = run_engine(platform, lv, verify=False, sections=False, fixes=False)
+        old = run_engine(platform, lv, verify=False, sections=False, fixes=False, stored=False)
         res.legacy = old
         res.summary.legacy_kernel = str(lv)
         saved = 0
