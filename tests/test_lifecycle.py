@@ -1,0 +1,226 @@
+"""Existing namespaces after a kernel change or a firmware move (issue 13).
+
+The `nv_shift` observations (Linux 6.1, data/lifecycle/nv_shift): five NVDIMMs formatted in
+boot 1, then attached at other physical addresses in boots 2 and 3 and back in boot 4.  The
+expectations are read from the raw evidence (ndctl list of each boot, the kernel's probe
+lines in dmesg), nothing is typed into this file.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA
+from pmemplan.engine import compute_layout
+from pmemplan.engine.arch import arch_profile
+from pmemplan.engine.memory import KernelError
+from pmemplan.engine.pfn_devs import StoredBlock, nd_pfn_init, nd_pfn_validate
+from pmemplan.kversion import KernelVersion
+from pmemplan.loader import load_platform
+from pmemplan.platform import Platform, StoredInfoBlock
+
+SHIFT = DATA / "lifecycle" / "nv_shift"
+_PROBE = re.compile(r"^\[ *[0-9.]+\]\s+((?:pfn|dax)\d+\.\d+): (.*)$")
+_FAILED = re.compile(r"nd_pmem: probe of (namespace\d+\.\d+) failed with error -(\d+)")
+
+
+def observed(boot: int):
+    """{namespace: (status, usable size or None, probe line or None, errno number)} of a boot."""
+    out = {}
+    for bus in json.loads((SHIFT / f"boot{boot}" / "ndctl_list.json").read_text()):
+        for r in bus.get("regions", []):
+            for n in r.get("namespaces", []):
+                if n["size"] == 0:
+                    continue   # the region's seed
+                if n.get("state") == "disabled":
+                    out[n["dev"]] = ("failed", None, None, None)
+                else:
+                    out[n["dev"]] = ("enabled", n["size"], None, None)
+    last = None
+    for line in (SHIFT / f"boot{boot}" / "dmesg_nd.txt").read_text().splitlines():
+        m = _PROBE.match(line)
+        if m:
+            last = f"{m.group(1)}: {m.group(2)}"
+            continue
+        m = _FAILED.search(line)
+        if m and out[m.group(1)][2] is None:     # the boot probe (later lines: re-enables)
+            st_, size, _, _ = out[m.group(1)]
+            out[m.group(1)] = (st_, size, last, int(m.group(2)))
+    return out
+
+
+def _with_read_blocks(path) -> Platform:
+    """The boot's platform with each namespace's `info_block` as read-infoblock showed it
+    (instead of created_at, from which pmemplan computes the block)."""
+    p = load_platform(path)
+    for r in p.regions:
+        for ns in r.namespaces:
+            rb = json.loads((SHIFT / "boot2" / "read-infoblock" / f"{ns.name}.json").read_text())[0]
+            ns.created_at = None
+            ns.info_block = StoredInfoBlock.from_dict({
+                "dataoff": rb["dataoff"], "npfns": rb["npfns"], "start_pad": rb["start_pad"],
+                "end_trunc": rb["end_trunc"], "align": rb["align"],
+                "version_minor": int(rb["version"].split(".")[1]),
+                "mode": "dax" if rb["signature"] == "NVDIMM_DAX_INFO" else "pfn"})
+    return p
+
+
+@pytest.mark.parametrize("variant", ["created_at", "info_block"])
+@pytest.mark.parametrize("boot", [2, 3, 4])
+def test_nv_shift_predicted_exactly(boot, variant):
+    path = SHIFT / f"boot{boot}" / "platform.yaml"
+    platform = load_platform(path) if variant == "created_at" else _with_read_blocks(path)
+    result = compute_layout(platform)
+    want = observed(boot)
+    assert {n.name for n in result.namespaces} == set(want)
+    for n in result.namespaces:
+        status, size, line, errno = want[n.name]
+        assert n.status == status, (boot, n.name, n.error)
+        assert n.usable_size == size, (boot, n.name)
+        if status == "failed":
+            assert n.error is not None and n.error.by == "kernel"
+            assert n.messages[0] == line, (boot, n.name)
+            assert n.messages[1] == f"nd_pmem: probe of {n.name} failed with error -{errno}"
+            assert n.error.errno == "EOPNOTSUPP" and errno == 95
+            assert n.stored_info_block is not None
+        else:
+            assert n.error is None
+
+
+def test_nv_shift_every_boot_has_failures_and_recoveries():
+    """The data cover both outcomes (a test that cannot fail is no test)."""
+    states = [{s for s, *_ in observed(b).values()} for b in (2, 3, 4)]
+    assert states[0] == {"enabled", "failed"} and states[1] == {"enabled", "failed"}
+    assert states[2] == {"enabled"}
+
+
+# -- nd_pfn_validate() per era, from worked examples -----------------------------------
+
+def _profile(kernel: str):
+    return arch_profile("x86_64", KernelVersion.parse(kernel))
+
+
+def _block(kernel: str, start: int, size: int, *, align: int = 2 << 20, map: str = "dev",
+           devdax: bool = False, ram=lambda a, b: 1, others=()):
+    ib = nd_pfn_init(_profile(kernel), name="ns", start=start, size=size, devdax=devdax, map=map,
+                     align=align, ram=ram, other_regions=list(others))
+    assert not isinstance(ib, KernelError), ib
+    return StoredBlock("dax" if devdax else "pfn", ib.dataoff, ib.npfns, ib.start_pad, ib.end_trunc,
+                       ib.align, ib.version_minor, ib.page_size, ib.page_struct_size)
+
+
+G, M = 1 << 30, 1 << 20
+
+
+def test_validate_1g_devdax_needs_1g_shift():
+    sb = _block("6.1", 6 * G, 2 * G, align=G, devdax=True)
+    p = _profile("6.1")
+    for shift, ok in ((0, True), (G, True), (128 * M, False), (2 * M, False)):
+        got = nd_pfn_validate(p, sb, ns_name="ns", start=6 * G + shift, size=2 * G, map="dev")
+        assert isinstance(got, StoredBlock) is ok, shift
+        if not ok:
+            assert got.errno == "EOPNOTSUPP"
+            assert got.message == "bad offset: 0x40000000 dax disabled align: 0x40000000"
+
+
+def test_validate_errno_before_57_is_enxio():
+    """5.7 moved every check after the self-consistency ones to -EOPNOTSUPP."""
+    sb = _block("5.4", 6 * G, G, align=2 * M)
+    got = nd_pfn_validate(_profile("5.4"), sb, ns_name="ns", start=6 * G + 4096, size=G, map="dev")
+    assert isinstance(got, KernelError) and got.errno == "ENXIO" and got.message.startswith("bad offset")
+    got = nd_pfn_validate(_profile("5.7"), sb, ns_name="ns", start=6 * G + 4096, size=G, map="dev")
+    assert isinstance(got, KernelError) and got.errno == "EOPNOTSUPP"
+
+
+def test_validate_start_misaligned_only_from_57():
+    sb = _block("6.1", 6 * G, G, align=4096)
+    for k, ok in (("5.6", True), ("5.7", False), ("6.12", False)):
+        got = nd_pfn_validate(_profile(k), sb, ns_name="ns", start=6 * G + M, size=G, map="dev")
+        assert isinstance(got, StoredBlock) is ok, k
+        if not ok:
+            assert got.message == "resource start misaligned"
+
+
+def test_validate_end_misaligned():
+    sb = _block("6.1", 6 * G, G, align=4096)
+    got = nd_pfn_validate(_profile("6.1"), sb, ns_name="ns", start=6 * G, size=G + 4096, map="dev")
+    assert isinstance(got, KernelError) and got.message == "resource end misaligned"
+
+
+def test_legacy_padding_kept_under_61():
+    """A ≤5.2 block with start_pad keeps it under 6.1: same usable size, no growth."""
+    from pmemplan.engine.memory import REGION_MIXED
+    start, size = 6 * G + 64 * M, G
+    ram = (lambda a, b: REGION_MIXED if a < 6 * G + 64 * M else 1)
+    sb = _block("5.2", start, size, ram=ram, others=[(6 * G, 6 * G + 64 * M)])
+    assert sb.start_pad == 64 * M
+    p = arch_profile("x86_64", KernelVersion.parse("6.1"))
+    got = nd_pfn_validate(p, sb, ns_name="ns", start=start, size=size, map="dev")
+    assert isinstance(got, StoredBlock) and got.start_pad == 64 * M
+    from pmemplan.engine.pfn_devs import setup_stored_pfn
+    ib = setup_stored_pfn(p, got, start=start, size=size, map="dev")
+    assert ib.usable_size == size - sb.start_pad - sb.end_trunc - sb.dataoff
+    fresh = nd_pfn_init(p, name="ns", start=start, size=size, devdax=False, map="dev", align=2 * M,
+                        ram=ram, other_regions=[])
+    assert ib.usable_size < fresh.usable_size
+
+
+def test_version_minor_fixups():
+    sb = _block("6.1", 6 * G, G, align=2 * M)
+    p = _profile("6.1")
+    assert sb.dataoff == 18 * M
+    old = StoredBlock(sb.signature, sb.dataoff, sb.npfns, 4096, 4096, 0, 0, 0, 0)
+    got = nd_pfn_validate(p, old, ns_name="ns", start=6 * G, size=G, map="dev")
+    # minor < 2: no align recorded, inferred as the largest power of two <= dataoff (16M):
+    # 6G + 18M is not a multiple of it
+    assert isinstance(got, KernelError)
+    assert got.message == "bad offset: 0x1200000 dax disabled align: 0x1000000"
+    old = StoredBlock(sb.signature, 16 * M, sb.npfns, 4096, 4096, 0, 0, 0, 0)
+    got = nd_pfn_validate(p, old, ns_name="ns", start=6 * G, size=G, map="dev")
+    # minor 0: no padding fields either; 5.4+ readers default the page fields
+    assert isinstance(got, StoredBlock)
+    assert (got.start_pad, got.end_trunc, got.align) == (0, 0, 16 * M)
+    assert (got.page_size, got.page_struct_size) == (4096, 64)
+
+
+def test_page_size_mismatch():
+    sb = _block("6.1", 6 * G, G)
+    big = StoredBlock(sb.signature, sb.dataoff, sb.npfns, 0, 0, sb.align, 4, 65536, 64)
+    got = nd_pfn_validate(_profile("6.1"), big, ns_name="ns", start=6 * G, size=G, map="dev")
+    assert isinstance(got, KernelError) and got.message == "init failed, page size mismatch 65536"
+    assert isinstance(nd_pfn_validate(_profile("6.1"), big, ns_name="ns", start=6 * G, size=G, map="mem"),
+                      StoredBlock)
+
+
+def test_dax_align_not_supported():
+    sb = _block("6.1", 6 * G, 2 * G, align=G, devdax=True)
+    p = arch_profile("x86_64", KernelVersion.parse("6.1"), thp=False)
+    got = nd_pfn_validate(p, sb, ns_name="ns", start=6 * G, size=2 * G, map="dev")
+    assert isinstance(got, KernelError) and got.message.startswith("init failed, alignment mismatch")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["5.4", "5.10", "6.1", "6.12"]), st.integers(8, 64),
+       st.sampled_from([4096, 2 * M, G]), st.integers(0, 1 << 10), st.booleans())
+def test_a_block_validates_where_it_was_written(kernel, size_16m, align, start_2m, devdax):
+    """Property: a block validates at the address its own kernel wrote it at; moved by a
+    multiple of max(align, 2M) it still validates; the usable size does not change."""
+    size = size_16m * 16 * M
+    start = 4 * G + start_2m * 2 * M
+    p = _profile(kernel)
+    ib = nd_pfn_init(p, name="ns", start=start, size=size, devdax=devdax, map="dev", align=align,
+                     ram=lambda a, b: 1, other_regions=[])
+    if isinstance(ib, KernelError) or ib.npfns == 0:
+        return
+    sb = StoredBlock("dax" if devdax else "pfn", ib.dataoff, ib.npfns, ib.start_pad, ib.end_trunc,
+                     ib.align, ib.version_minor, ib.page_size, ib.page_struct_size)
+    if devdax and align not in p.supported_alignments():
+        return
+    assert isinstance(nd_pfn_validate(p, sb, ns_name="ns", start=start, size=size, map="dev"), StoredBlock)
+    step = max(align, 2 * M)
+    moved = nd_pfn_validate(p, sb, ns_name="ns", start=start + 3 * step, size=size, map="dev")
+    assert isinstance(moved, StoredBlock)
