@@ -273,6 +273,8 @@ class _LazyCommand(click.Command):
 
 cli.add_command(_LazyCommand("import", "pmemplan.commands.import_cmd:import_command",
                              "Write a platform file from /proc/iomem, ndctl/daxctl list or a live system."), "import")
+cli.add_command(_LazyCommand("diff", "pmemplan.commands.diff_cmd:diff_command",
+                             "Compare namespaces before and after a kernel change or a firmware move."), "diff")
 cli.add_command(_LazyCommand("explain", "pmemplan.commands.explain_cmd:explain_command",
                              "Explain who owns an address, its section, pfn_valid and struct page."), "explain")
 

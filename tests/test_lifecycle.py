@@ -224,3 +224,93 @@ def test_a_block_validates_where_it_was_written(kernel, size_16m, align, start_2
     step = max(align, 2 * M)
     moved = nd_pfn_validate(p, sb, ns_name="ns", start=start + 3 * step, size=size, map="dev")
     assert isinstance(moved, StoredBlock)
+
+
+# -- pmemplan diff ------------------------------------------------------------------------
+
+def _cli(*args):
+    from click.testing import CliRunner
+    from pmemplan.cli import cli
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_diff_firmware_move_json_and_exit():
+    before, after = SHIFT / "boot4" / "platform.yaml", SHIFT / "boot2" / "platform.yaml"
+    r = _cli("diff", before, after, "--format", "json")
+    assert r.exit_code == 1, r.output
+    d = json.loads(r.output)
+    assert d["broken"] is True and len(d["comparisons"]) == 1
+    c = d["comparisons"][0]
+    want = observed(2)
+    by = {n["name"]: n for n in c["namespaces"]}
+    for name, (status, size, line, _) in want.items():
+        n = by[name]
+        assert n["before"]["status"] == "enabled"
+        assert n["after"]["status"] == status
+        assert n["change"] == ("broken" if status == "failed" else "moved")
+        if status == "failed":
+            assert line.endswith(n["after"]["error"]["message"])
+            move = [a for a in n["restore"] if a["kind"] == "move"]
+            assert move and not move[0]["data_lost"]
+            assert (n["after"]["start"] - move[0]["target_start"]) % move[0]["granule"] != 0
+        else:
+            assert n["after"]["usable_size"] == size and n["restore"] == []
+    assert sorted(c["summary"]["broken"]) == sorted(k for k, v in want.items() if v[0] == "failed")
+    # the devdax 1G namespace can be recreated in place with its align: data lost
+    rec = [a for a in by["namespace2.0"]["restore"] if a["kind"] == "recreate"]
+    assert rec and rec[0]["data_lost"] and rec[0]["align"] == G
+    # a 4K move leaves no 2M-aligned start: recreating fails too
+    assert [a["kind"] for a in by["namespace0.0"]["restore"]] == ["move", "none"]
+
+
+def test_diff_back_home_is_clean():
+    r = _cli("diff", SHIFT / "boot2" / "platform.yaml", SHIFT / "boot4" / "platform.yaml")
+    assert r.exit_code == 0, r.output
+    assert "recovered" in r.output and "every namespace that was enabled still is" in r.output
+
+
+def test_diff_kernel_pairs_and_input_errors(tmp_path):
+    r = _cli("diff", SHIFT / "boot4" / "platform.yaml", "--after-kernel", "6.12", "--after-kernel", "5.10",
+             "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert [(c["before"]["kernel"], c["after"]["kernel"]) for c in d["comparisons"]] == [("6.1", "6.12"), ("6.1", "5.10")]
+    assert _cli("diff", SHIFT / "boot4" / "platform.yaml").exit_code == 2
+    assert _cli("diff", SHIFT / "boot4" / "platform.yaml", "--after-kernel", "banana").exit_code == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: 1\nkernel: '6.1'\nregions: 3\n")
+    r = _cli("diff", bad, SHIFT / "boot4" / "platform.yaml")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_kernel_upgrade_of_a_52_block_keeps_padding(tmp_path):
+    """created_by 5.2 next to another region in the same section: under 6.1 the block keeps
+    its start_pad, the usable size does not grow, and `legacy-padding` says so."""
+    y = tmp_path / "m.yaml"
+    y.write_text("""format: 1
+kernel: "5.2"
+memory:
+  - {type: system-ram, start: 0x100000, size: 0x7ff00000}
+regions:
+  - {name: region0, start: 0x140000000, size: 64M, labels: false,
+     namespaces: [{name: namespace0.0, mode: fsdax, align: 2M, exists: true}]}
+  - {name: region1, start: 0x144000000, size: 1G, labels: false,
+     namespaces: [{name: namespace1.0, mode: fsdax, align: 2M, exists: true}]}
+""")
+    old = compute_layout(load_platform(y), None, None)
+    new = compute_layout(load_platform(y), "6.1", None)
+    fresh = compute_layout(load_platform(y), "6.1", None, stored=False)
+    o, n, f = (x.namespace("namespace1.0") for x in (old, new, fresh))
+    assert o.info_block["start_pad"] > 0
+    assert n.status == "enabled" and n.stored_info_block["start_pad"] == o.info_block["start_pad"]
+    assert n.usable_size == o.usable_size < f.usable_size
+    assert any("written by Linux 5.2" not in a and "Linux 5.2 (the file's kernel)" in a for a in new.assumptions)
+    r = _cli("lint", y, "--kernel", "6.1", "--format", "json")
+    found = [x for x in json.loads(r.output)["findings"] if x["rule"] == "legacy-padding"]
+    assert found and "keeps start_pad" in found[0]["message"]
+
+
+def test_move_granule_lint():
+    r = _cli("lint", SHIFT / "boot4" / "platform.yaml", "--format", "json")
+    found = [x for x in json.loads(r.output)["findings"] if x["rule"] == "move-granule"]
+    assert [x["name"] for x in found] == ["namespace2.0"]

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
-from ..result import (ArchInfo, LayoutResult, NamespaceError, NamespaceResult,
+from ..result import (ArchInfo, Fix, LayoutResult, NamespaceError, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
 from ..sizes import SZ_16M, align_up, format_size
 from . import ndctl as _ndctl
@@ -37,7 +37,7 @@ from .suggest import candidate_fixes, verify_fixes
 class _Slot:
     """One namespace on its way through ndctl and the kernel."""
     __slots__ = ("region", "rindex", "ns", "nindex", "result", "offset", "info", "stored",
-                 "stored_failed", "probed")
+                 "stored_failed", "probed", "stored_src")
 
     def __init__(self, region: Region, rindex: int, ns: Namespace, nindex: int,
                  result: NamespaceResult) -> None:
@@ -47,6 +47,9 @@ class _Slot:
         self.stored: Optional[StoredBlock] = None   # the block on its media (exists: true)
         self.stored_failed = False                  # refused by nd_pfn_validate()
         self.probed: Dict[Tuple[str, str], int] = {}
+        # (source, kernel, start) of the block this kernel writes here for an existing
+        # namespace laid out by the creation path (reported as its stored block)
+        self.stored_src: Optional[Tuple[str, str, int]] = None
 
 
 def _dev_name(kind: str, slot: _Slot) -> str:
@@ -127,7 +130,9 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     candidates = {}
     for slot in slots:
         _account(slot)
-        if slot.result.status not in ("enabled", "disabled") and want_fixes:
+        if slot.result.status not in ("enabled", "disabled") and want_fixes and slot.stored_failed:
+            candidates[slot.ns.name] = stored_block_fixes(p, slot)
+        elif slot.result.status not in ("enabled", "disabled") and want_fixes:
             candidates[slot.ns.name] = candidate_fixes(p, slot.region, aligns[slot.region.name][0],
                                                        spaces[slot.region.name], slot.ns, slot.result)
     if verify and candidates:
@@ -334,6 +339,9 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"
     if ib.mode == "mem":
         res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
+    if s.stored_src is not None:
+        src, by, at = s.stored_src
+        res.stored_info_block = stored_from_init(ib, source=src, written_by=by, written_at=at).to_dict()
 
 
 def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, end: int,
@@ -519,7 +527,9 @@ def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProf
             continue
         by = KernelVersion.parse(ns.created_by) if ns.created_by else file_kernel
         at = ns.created_at if ns.created_at is not None else res.start
+        src = "created_by" if ns.created_by or ns.created_at is not None else "assumed"
         if by == kernel and at == res.start:
+            s.stored_src = (src, str(by), at)
             continue
         if ns.created_by is None and ns.created_at is None:
             assumed.append(ns.name)
@@ -533,8 +543,7 @@ def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProf
             notes.append(f"{ns.name}: Linux {by} writes no info block at {at:#x} ({ib.message}); "
                          "laid out as a new namespace")
             continue
-        s.stored = stored_from_init(ib, source="created_by" if ns.created_by or ns.created_at is not None
-                                    else "assumed", written_by=str(by), written_at=at)
+        s.stored = stored_from_init(ib, source=src, written_by=str(by), written_at=at)
     if assumed:
         shown = ", ".join(assumed[:4]) + (f" and {len(assumed) - 4} more" if len(assumed) > 4 else "")
         notes.append(f"{shown}: no info_block or created_by given: the info block on the media is taken "
@@ -588,12 +597,54 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
             res.messages.append(f"{dev}: number of pfns truncated from {sb.npfns} to {runtime}")
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
     if err:
-        _fail(s, err, "nd_pmem", dev)
+        _fail(s, err, "dax_pmem" if sb.signature == "dax" else "nd_pmem", dev)
         return
     res.usable_size = ib.usable_size
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"
     if ib.mode == "mem":
         res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
+
+
+def stored_block_starts(p: ArchProfile, sb: StoredBlock, start: int, size: int) -> Optional[Tuple[int, int]]:
+    """(residue, granule): the starts at which ``sb`` passes nd_pfn_validate()'s placement
+    checks are residue + k·granule (None: no start does)."""
+    align = sb.align or (1 << (sb.dataoff.bit_length() - 1) if sb.dataoff else 0)
+    compat = p.compat_align or 0
+    g = max(align, compat, p.page_size)
+    if align >= compat and align:
+        c = (-sb.dataoff - sb.start_pad) % align
+    else:
+        c = (-sb.start_pad) % g
+    ok = ((not align or (c + sb.dataoff + sb.start_pad) % align == 0)
+          and (not compat or ((c + sb.start_pad) % compat == 0 and (c + size - sb.end_trunc) % compat == 0)))
+    return (c % g, g) if ok else None
+
+
+def stored_block_fixes(p: ArchProfile, s: _Slot) -> List[Fix]:
+    """Moves of the region that put the namespace back where its block validates (the
+    block is where the media says: only for info_block or created_at, not a default)."""
+    sb, res, r = s.stored, s.result, s.region
+    if sb is None or res.start is None or (s.ns.info_block is None and s.ns.created_at is None):
+        return []
+    got = stored_block_starts(p, sb, res.start, res.size)
+    if got is None:
+        return []
+    c, g = got
+    down = res.start - ((res.start - c) % g)
+    up = down + g
+    out: List[Fix] = []
+    for ns_start in (down, up):
+        if ns_start == res.start:
+            continue
+        delta = ns_start - res.start
+        new = r.start + delta
+        if new < 0:
+            continue
+        word = "up" if delta > 0 else "down"
+        out.append(Fix(f"move {r.name} {word} by {format_size(abs(delta))} to {new:#x}: the info block on "
+                       f"{s.ns.name} validates at starts {format_size(g)} apart (data kept)",
+                       {"region.start": new}))
+    return out
 
 
 # -- step 5: capacity and sections ----------------------------------------------------
@@ -684,10 +735,13 @@ def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
 # -- the public entry point -------------------------------------------------------------
 
 def compute_layout(platform: Platform, kernel: Optional[str] = None,
-                   legacy: Optional[str] = "5.2") -> LayoutResult:
-    """Run ``platform`` through ``kernel`` (default: the file's) and compare with ``legacy``."""
+                   legacy: Optional[str] = "5.2", stored: bool = True) -> LayoutResult:
+    """Run ``platform`` through ``kernel`` (default: the file's) and compare with ``legacy``.
+
+    ``stored=False`` plans existing namespaces afresh instead of validating the info
+    blocks on their media (the legacy comparison always does)."""
     kv = KernelVersion.parse(kernel) if kernel else platform.kernel_version
-    res = run_engine(platform, kv)
+    res = run_engine(platform, kv, stored=stored)
     if legacy:
         lv = KernelVersion.parse(legacy)
         old = run_engine(platform, lv, verify=False, sections=False, fixes=False, stored=False)
