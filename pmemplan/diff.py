@@ -35,13 +35,19 @@ class Action:
                 "kernel": self.kernel}
 
 
+def _cause(n: NamespaceResult) -> Optional[str]:
+    """The error's typed cause (an enum's value), when the result carries one."""
+    c = getattr(n.error, "cause", None) if n.error is not None else None
+    return None if c is None else str(getattr(c, "value", c))
+
+
 def _side(n: Optional[NamespaceResult]) -> Optional[Dict[str, Any]]:
     if n is None:
         return None
     return {"status": n.status, "start": n.start, "size": n.size, "usable_size": n.usable_size,
             "mode": n.mode, "align": n.align,
             "error": n.error.to_dict() if n.error else None,
-            "cause": getattr(n.error, "cause", None) if n.error else None}
+            "cause": _cause(n)}
 
 
 @dataclass
@@ -261,7 +267,7 @@ def render_text(d: Diff) -> str:
             lines.append(f"  {ch.name}: {ch.change}{extra}: {_state(ch.before)} -> {_state(ch.after)}")
             if ch.after is not None and ch.after.error is not None and ch.change in ("broken", "changed"):
                 e = ch.after.error
-                cause = getattr(e, "cause", None)
+                cause = _cause(ch.after)
                 lines.append(f"      error: {e.message} ({e.errno}, {e.by}{', ' + str(cause) if cause else ''})")
             for act in ch.restore:
                 lines.append(f"      restore: {act.text}")

@@ -247,7 +247,8 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
         if n.status != "enabled":
             continue
         ib = n.info_block or {}
-        if ib.get("end_trunc") and not _pre53(r):
+        kept = n.stored_info_block is not None and n.stored_info_block.get("written_by") != r.kernel
+        if ib.get("end_trunc") and not _pre53(r) and not kept:   # a kept block: legacy-padding below
             yield ("kernel-refuses", n.name, "warning",
                    f"{n.name}: the kernel truncates its end by {short_size(ib['end_trunc'])} "
                    f"(end not aligned to {short_size(max(n.align, compat or 0))})")
