@@ -241,11 +241,14 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
 
 
 @cli.command()
-def schema() -> None:
+@click.option("--result", is_flag=True, help="the schema of the layout JSON result instead")
+@click.option("--diff", "diff_", is_flag=True, help="the schema of pmemplan diff's JSON instead")
+def schema(result: bool, diff_: bool) -> None:
     """Print the JSON Schema of the platform format (for editors and check-jsonschema)."""
     import json
-    from .schema import platform_json_schema
-    click.echo(json.dumps(platform_json_schema(), indent=2))
+    from .schema import diff_json_schema, platform_json_schema, result_json_schema
+    doc = diff_json_schema() if diff_ else result_json_schema() if result else platform_json_schema()
+    click.echo(json.dumps(doc, indent=2))
 
 
 class _LazyCommand(click.Command):

@@ -314,3 +314,27 @@ def test_move_granule_lint():
     r = _cli("lint", SHIFT / "boot4" / "platform.yaml", "--format", "json")
     found = [x for x in json.loads(r.output)["findings"] if x["rule"] == "move-granule"]
     assert [x["name"] for x in found] == ["namespace2.0"]
+
+
+def test_diff_and_layout_json_match_their_schemas():
+    import jsonschema
+    from pmemplan.schema import diff_json_schema, result_json_schema
+    r = _cli("diff", SHIFT / "boot4" / "platform.yaml", SHIFT / "boot2" / "platform.yaml",
+             "--after-kernel", "6.1", "--after-kernel", "5.4", "--format", "json")
+    jsonschema.validate(json.loads(r.output), diff_json_schema())
+    r = _cli("layout", SHIFT / "boot2" / "platform.yaml", "--format", "json")
+    doc = json.loads(r.output)
+    jsonschema.validate(doc, result_json_schema())
+    stored = [n["stored_info_block"] for n in doc["namespaces"]]
+    assert all(s is not None and s["source"] == "created_by" and s["written_at"] is not None for s in stored)
+    assert {n["error"]["cause"] for n in doc["namespaces"] if n["error"]} == {"stored-bad-offset", "stored-misaligned"}
+    r = _cli("schema", "--diff")
+    assert r.exit_code == 0 and "RestoreAction" in r.output
+
+
+def test_before_57_refusal_falls_back_to_raw():
+    """5.4: the bad-offset refusal is -ENXIO and the pmem driver attaches the namespace raw."""
+    res = compute_layout(load_platform(SHIFT / "boot2" / "platform.yaml"), "5.4", None)
+    n = res.namespace("namespace2.0")
+    assert n.status == "failed" and n.error.errno == "ENXIO"
+    assert any("raw block device" in w for w in n.warnings)

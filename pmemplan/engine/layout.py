@@ -18,16 +18,17 @@ import gc
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
 
+from ..causes import Cause
 from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
-from ..result import (ArchInfo, Fix, LayoutResult, NamespaceError, NamespaceResult,
+from ..result import (ArchInfo, Fix, KernelError, LayoutResult, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
 from ..sizes import SZ_16M, align_up, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
-from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memremap_pages,
+from .memory import (ERRNO, REGION_DISJOINT, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, StoredBlock, nd_pfn_init, nd_pfn_validate, setup_stored_pfn, stored_from_init
 from .region_devs import RegionSpace
@@ -240,12 +241,14 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
                 notes.append(f"{s.ns.name}: size defaults to the largest free extent of {r.name}, "
                              f"{format_size(s.result.size)} (ndctl create-namespace without -s)")
                 if s.result.size == 0:
-                    _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
+                    _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device",
+                                           Cause.NO_SPACE, "ndctl"))
                     continue
             size = s.result.size
             if s.ns.exists:
                 if size > space.max_available_extent():
-                    _refuse(s, KernelError("ENOSPC", f"{s.ns.name} does not fit in the free space of {r.name}", "ndctl"))
+                    _refuse(s, KernelError("ENOSPC", f"{s.ns.name} does not fit in the free space of {r.name}",
+                                           Cause.NO_SPACE, "ndctl"))
                     continue
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                             space.max_available_extent(), default_size=s.ns.size is None)):
@@ -253,7 +256,8 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
-                _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
+                _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device",
+                                       Cause.NO_SPACE, "ndctl"))
                 continue
             start = r.start + off
             if busy:   # the namespace keeps its place (and its old configuration)
@@ -271,7 +275,7 @@ def _refuse(s: _Slot, err: Optional[KernelError]) -> bool:
     if err is None:
         return False
     s.result.status = "refused"
-    s.result.error = NamespaceError("ndctl", err.errno, err.message)
+    s.result.error = err
     s.result.messages.append(f"Error: {err.message}")
     return True
 
@@ -280,7 +284,7 @@ def _refuse(s: _Slot, err: Optional[KernelError]) -> bool:
 
 def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
     s.result.status = "failed"
-    s.result.error = NamespaceError(err.by, err.errno, err.message)
+    s.result.error = err
     s.result.messages.append(f"{driver} {dev}: {err.message}")
     s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
 
@@ -308,7 +312,8 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         # an e820 namespace that already exists is probed as the raw range first: 5.7+
         # nvdimm_namespace_common_probe() refuses it before any info block is read
         # (observed on 6.1: created with end_trunc, it cannot be enabled again)
-        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
+        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
+                              Cause.COMPAT_MISALIGNED),
               "nd_pmem", ns.name)
         return
     # fsdax / devdax through a pfn or dax device
@@ -319,7 +324,7 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     dev = _dev_name("dax" if devdax else "pfn", s)
     driver = "dax_pmem" if devdax else "nd_pmem"
     if size < SZ_16M:   # nd_namespace_store(): a claim needs 16 MiB
-        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host"), driver, dev)
+        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host", Cause.CLAIM_TOO_SMALL), driver, dev)
         return
     ib = nd_pfn_init(p, name=ns.name, start=start, size=size, devdax=devdax, map=res.map or "dev",
                      align=res.align, ram=mem.region_intersects_system_ram, other_regions=others)
@@ -350,7 +355,8 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
     res = s.result
     if p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
         # v5.7: nvdimm_namespace_common_probe() for pmem_should_map_pages()
-        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
+        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
+                              Cause.COMPAT_MISALIGNED),
               "nd_pmem", s.ns.name)
         return
     if not p.subsection_hotplug:
@@ -380,7 +386,7 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     try:
         layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
     except BttError as e:
-        _fail(s, KernelError(e.errno, e.message), "nd_pmem", _dev_name("btt", s))
+        _fail(s, KernelError(e.errno, e.message, e.cause), "nd_pmem", _dev_name("btt", s))
         return
     res.usable_size = layout.usable_size
     res.messages.append(f"nd_pmem {_dev_name('btt', s)}: No existing arenas")
@@ -575,7 +581,7 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
     if isinstance(v, KernelError):
         s.stored_failed = True
         res.status = "failed"
-        res.error = NamespaceError("kernel", v.errno, v.message)
+        res.error = v
         res.messages.append(f"{dev}: {v.message}")
         res.messages.append(f"nd_pmem: probe of {ns.name} failed with error -{ERRNO.get(v.errno, 0)}")
         if v.errno != "EOPNOTSUPP":
@@ -741,7 +747,7 @@ def compute_layout(platform: Platform, kernel: Optional[str] = None,
     ``stored=False`` plans existing namespaces afresh instead of validating the info
     blocks on their media (the legacy comparison always does)."""
     kv = KernelVersion.parse(kernel) if kernel else platform.kernel_version
-    res = run_engine(platform, kv, stored=stored)
+    res = run_engine(platform, kv) if stored else run_engine(platform, kv, stored=False)
     if legacy:
         lv = KernelVersion.parse(legacy)
         old = run_engine(platform, lv, verify=False, sections=False, fixes=False, stored=False)

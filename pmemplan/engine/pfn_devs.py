@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
+from ..causes import Cause
 from ..sizes import align_down, align_up
 from .arch import SUBSECTION_SIZE, ArchProfile
 from .memory import REGION_MIXED, KernelError
@@ -70,7 +71,8 @@ def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devda
         # v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid"
         # and memremap_compat_align() (9ffc1d19fc4a): refuse before any layout.
         if start % p.compat_align:
-            return KernelError("EINVAL", f"{name}: start {start:#018x} misaligned to {p.compat_align:#x}")
+            return KernelError("EINVAL", f"{name}: start {start:#018x} misaligned to {p.compat_align:#x}",
+                               Cause.COMPAT_MISALIGNED)
         A = max(align, p.compat_align)
     else:
         A = max(align, SUBSECTION_SIZE)
@@ -90,7 +92,7 @@ def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devda
     # pinned: applied from 6.2 on.
     limit = size - end_trunc if k.at_least(6, 2) else size
     if offset >= limit:
-        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
+        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment", Cause.CANNOT_ALIGN)
     npfns = (size - offset - end_trunc) // ps
     # 5.4 added page_size/page_struct_size to the superblock (minor 4); 5.3 wrote 3
     # ("libnvdimm/pfn: Fix fsdax-mode namespace info-block zero-fields")
@@ -150,7 +152,7 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
         budget = 0
         offset = align_up(s1 + reserve + dax_reserve, A) - s1
     if offset + start_pad + end_trunc >= size:
-        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
+        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment", Cause.CANNOT_ALIGN)
     npfns = (size - offset - start_pad - end_trunc) // 4096  # stored in SZ_4K units pre-5.3
     messages: List[str] = []
     if start_pad or end_trunc:
@@ -247,34 +249,37 @@ def nd_pfn_validate(p: ArchProfile, sb: StoredBlock, *, ns_name: str, start: int
         # v5.4 (the page-size superblock fields): a block written for larger pages, or for
         # a bigger struct page, cannot host this kernel's memmap (map=dev only)
         if map == "dev" and page_size > p.page_size:
-            return KernelError("EOPNOTSUPP", f"init failed, page size mismatch {page_size}")
+            return KernelError("EOPNOTSUPP", f"init failed, page size mismatch {page_size}",
+                               Cause.STORED_PAGE_SIZE)
         if map == "dev" and psize < _SIZEOF_STRUCT_PAGE:
-            return KernelError("EOPNOTSUPP", f"init failed, struct page size mismatch {psize}")
+            return KernelError("EOPNOTSUPP", f"init failed, struct page size mismatch {psize}",
+                               Cause.STORED_PAGE_SIZE)
         # v5.4 nd_supported_alignment() (same series): devdax blocks only
         if sb.signature == "dax" and align not in p.supported_alignments():
             return KernelError("EOPNOTSUPP", f"init failed, alignment mismatch: "
-                                             f"{p.default_pfn_align()}:{align}")
+                                             f"{p.default_pfn_align()}:{align}", Cause.STORED_ALIGN_UNSUPPORTED)
     if align > size:
         return KernelError("EOPNOTSUPP" if v57 else "EINVAL",
-                           f"alignment: {align:x} exceeds capacity {size:x}")
+                           f"alignment: {align:x} exceeds capacity {size:x}", Cause.STORED_CAPACITY)
     if sb.dataoff >= size:
         return KernelError("EOPNOTSUPP" if v57 else "EBUSY",
-                           f"pfn array size exceeds capacity of {ns_name}")
+                           f"pfn array size exceeds capacity of {ns_name}", Cause.STORED_CAPACITY)
     # the data start must still be a multiple of the recorded align (since v4.7
     # 1ee6667cd8d1; the absolute address with start_pad since v5.0)
     if (align and (start + sb.dataoff + start_pad) % align) or sb.dataoff % p.page_size:
         return KernelError("EOPNOTSUPP" if v57 else "ENXIO",
-                           f"bad offset: {sb.dataoff:#x} dax disabled align: {align:#x}")
+                           f"bad offset: {sb.dataoff:#x} dax disabled align: {align:#x}",
+                           Cause.STORED_BAD_OFFSET)
     if p.compat_align is not None:
         # v5.7 (memremap_compat_align(), 9ffc1d19fc4a and the libnvdimm-for-5.7 pull)
         if (start + start_pad) % p.compat_align:
-            return KernelError("EOPNOTSUPP", f"resource start misaligned")
+            return KernelError("EOPNOTSUPP", "resource start misaligned", Cause.STORED_MISALIGNED)
         if (start + size - end_trunc) % p.compat_align:
-            return KernelError("EOPNOTSUPP", f"resource end misaligned")
+            return KernelError("EOPNOTSUPP", "resource end misaligned", Cause.STORED_MISALIGNED)
     # current source, version not pinned: applied from 6.2 on like the matching creation
     # check in _init_subsection_era ("This results in zero size devices")
     if k.at_least(6, 2) and sb.dataoff >= size - start_pad - end_trunc:
-        return KernelError("EOPNOTSUPP", f"bad offset with small namespace")
+        return KernelError("EOPNOTSUPP", "bad offset with small namespace", Cause.STORED_CAPACITY)
     return used
 
 
@@ -292,7 +297,8 @@ def setup_stored_pfn(p: ArchProfile, sb: StoredBlock, *, start: int, size: int,
     end = start + size
     map_start, map_end = start + sb.start_pad, end - sb.end_trunc
     if map == "mem" and sb.dataoff < reserve:
-        return KernelError("EINVAL", "info block offset below the info-block reserve")
+        return KernelError("EINVAL", "info block offset below the info-block reserve",
+                           Cause.STORED_CAPACITY)
     usable = max(map_end - map_start - sb.dataoff, 0)
     # the memmap of map=dev sits between the info-block reserve and dataoff
     budget = max(min(_STRUCT_PAGE * (usable // p.page_size), sb.dataoff - reserve), 0) if map == "dev" else 0

@@ -109,7 +109,7 @@ def _problems(console, r: LayoutResult) -> None:
             for f in n.fixes:
                 console.print(f"    [bold]fix:[/] {f.text}", soft_wrap=True)
             if not n.fixes:
-                console.print("    [dim]no single change found that enables it[/]", soft_wrap=True)
+                console.print(f"    [dim]{n.no_fix or 'no single change found that enables it'}[/]", soft_wrap=True)
         for w in n.warnings:
             from rich.markup import escape
             console.print(f"[yellow]! {n.name}[/] ({n.status}): {escape(w)}", soft_wrap=True)
