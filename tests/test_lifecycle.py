@@ -338,3 +338,51 @@ def test_before_57_refusal_falls_back_to_raw():
     n = res.namespace("namespace2.0")
     assert n.status == "failed" and n.error.errno == "ENXIO"
     assert any("raw block device" in w for w in n.warnings)
+
+
+# -- import --infoblock ---------------------------------------------------------------------
+
+def _import_with_blocks(tmp_path):
+    rb = sorted((SHIFT / "boot2" / "read-infoblock").glob("*.json"))
+    out = tmp_path / "machine.yaml"
+    args = ["import", "--iomem", SHIFT / "boot1" / "iomem.txt", "--ndctl", SHIFT / "boot1" / "ndctl_list.json",
+            "--kernel", "6.1", "-q", "-o", out]
+    for f in rb:
+        args += ["--infoblock", f]
+    r = _cli(*args)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_import_infoblock_then_firmware_move(tmp_path):
+    """import --infoblock, then move every region as the firmware did in boots 2 and 3:
+    the imported blocks predict the real kernel's answer exactly."""
+    import yaml
+    path = _import_with_blocks(tmp_path)
+    text = path.read_text()
+    assert text.count("info_block: {") == 6 and "# from: ndctl read-infoblock -j" in text
+    home = compute_layout(load_platform(path))
+    assert all(n.status == "enabled" and n.stored_info_block["source"] == "info_block" for n in home.namespaces)
+    for boot in (2, 3):
+        moved = {r["name"]: r["start"] for r in yaml.safe_load((SHIFT / f"boot{boot}" / "platform.yaml").read_text())["regions"]}
+        p = load_platform(path)
+        for r in p.regions:
+            r.start = int(moved[r.name])
+        res = compute_layout(p)
+        for name, (status, size, line, _) in observed(boot).items():
+            n = res.namespace(name)
+            assert (n.status, n.usable_size) == (status, size), (boot, name)
+            if line:
+                assert n.messages[0] == line
+
+
+def test_import_infoblock_bad_input(tmp_path):
+    bad = tmp_path / "ib.json"
+    bad.write_text('[{"dev": "namespace0.0", "signature": "BTT_ARENA_INFO"}]')
+    r = _cli("import", "--ndctl", SHIFT / "boot1" / "ndctl_list.json", "--iomem", SHIFT / "boot1" / "iomem.txt",
+             "--infoblock", bad)
+    assert r.exit_code == 2 and "not a pfn or dax info block" in r.output
+    bad.write_text("{nope")
+    r = _cli("import", "--ndctl", SHIFT / "boot1" / "ndctl_list.json", "--iomem", SHIFT / "boot1" / "iomem.txt",
+             "--infoblock", bad)
+    assert r.exit_code == 2 and "Traceback" not in r.output

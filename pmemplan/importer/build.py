@@ -76,7 +76,8 @@ class _Builder:
 def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[NdctlInfo] = None,
                    daxctl: Optional[Dict[str, DaxDevice]] = None, live: Optional[LiveCapture] = None,
                    kernel: Optional[str] = None, name: Optional[str] = None,
-                   sources: Sequence[str] = (), check: bool = True) -> ImportResult:
+                   sources: Sequence[str] = (), check: bool = True,
+                   infoblocks: Optional[Dict[str, Dict[str, Any]]] = None) -> ImportResult:
     """Join the inputs into a format-1 platform.
 
     Raises :class:`ImportMissing` when a region's or a namespace's physical start is not
@@ -201,6 +202,8 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
         b.note("note", "platform", None, "the ndctl list input has -u sizes (two decimals): every value "
                "derived from them is marked \"approximate\"")
     data["regions"] = [_region_dict(r) for r in regions]
+    if infoblocks:
+        _add_infoblocks(b, data, infoblocks)
     _tag_ns_notes(b, regions)
     if check:
         _check(b, res, regions, kv)
@@ -535,6 +538,31 @@ def _region_dict(r: _Region) -> Dict[str, Any]:
         nss.append(n)
     d["namespaces"] = nss
     return d
+
+
+def _add_infoblocks(b: _Builder, data: Dict[str, Any], blocks: Dict[str, Dict[str, Any]]) -> None:
+    """``info_block`` of each fsdax/devdax namespace from ndctl read-infoblock -j (the block
+    on the media, validated by every later layout: docs/kernel-model.md §6.6)."""
+    seen = set()
+    for r in data.get("regions", ()):
+        for n in r.get("namespaces", ()):
+            blk = blocks.get(n["name"])
+            if blk is None:
+                continue
+            seen.add(n["name"])
+            want = "dax" if n.get("mode") == "devdax" else "pfn"
+            if n.get("mode") not in ("fsdax", "devdax") or (r.get("provider") == "e820" and n.get("map") == "mem"):
+                b.note("warning", n["name"], None, f"ndctl read-infoblock shows a {blk['mode']} info block, "
+                       f"but the namespace is {n.get('mode')}: not imported (the block is not in use)")
+                continue
+            if blk["mode"] != want:
+                b.note("warning", n["name"], None, f"ndctl read-infoblock shows a {blk['mode']} info block on "
+                       f"a {n.get('mode')} namespace: not imported")
+                continue
+            n["info_block"] = dict(blk)
+            b.note("from", n["name"], "info_block", "ndctl read-infoblock -j")
+    for dev in sorted(set(blocks) - seen):
+        b.note("warning", dev, None, "ndctl read-infoblock names a namespace the other inputs do not have")
 
 
 def _tag_ns_notes(b: _Builder, regions: List[_Region]) -> None:
