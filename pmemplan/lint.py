@@ -291,7 +291,8 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
         sb = n.stored_info_block
         if sb is not None and n.status == "enabled":
             g = max(sb["align"] or 0, compat or 0)
-            if sb["start_pad"] and not _pre53(r):
+            if _pre53(r):
+                # ≤5.2 maps whole sections: the padded range must stay section-aligned
                 g = max(g, r.arch_info.section_size)
             if sb["start_pad"] or sb["end_trunc"]:
                 if not _pre53(r):
