@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import DATA
 from pmemplan.engine import compute_layout
 from pmemplan.engine.arch import arch_profile
-from pmemplan.engine.memory import KernelError
+from pmemplan.engine.memory import ERRNO as ERRNO_N, KernelError
 from pmemplan.engine.pfn_devs import StoredBlock, nd_pfn_init, nd_pfn_validate
 from pmemplan.kversion import KernelVersion
 from pmemplan.loader import load_platform
@@ -25,13 +25,14 @@ from pmemplan.platform import Platform, StoredInfoBlock
 
 SHIFT = DATA / "lifecycle" / "nv_shift"
 _PROBE = re.compile(r"^\[ *[0-9.]+\]\s+((?:pfn|dax)\d+\.\d+): (.*)$")
-_FAILED = re.compile(r"nd_pmem: probe of (namespace\d+\.\d+) failed with error -(\d+)")
+# the driver core's line: 6.1 "nd_pmem: probe of NS failed …", 6.9+ "nd_pmem NS: probe with driver …"
+_FAILED = re.compile(r"\]\s+(nd_pmem(?:: probe of | )(namespace\d+\.\d+)(?::)? ?(?:probe with driver nd_pmem )?failed with error -(\d+))$")
 
 
-def observed(boot: int):
+def observed(boot: int, folder=SHIFT):
     """{namespace: (status, usable size or None, probe line or None, errno number)} of a boot."""
     out = {}
-    for bus in json.loads((SHIFT / f"boot{boot}" / "ndctl_list.json").read_text()):
+    for bus in json.loads((folder / f"boot{boot}" / "ndctl_list.json").read_text()):
         for r in bus.get("regions", []):
             for n in r.get("namespaces", []):
                 if n["size"] == 0:
@@ -40,17 +41,25 @@ def observed(boot: int):
                     out[n["dev"]] = ("failed", None, None, None)
                 else:
                     out[n["dev"]] = ("enabled", n["size"], None, None)
-    last = None
-    for line in (SHIFT / f"boot{boot}" / "dmesg_nd.txt").read_text().splitlines():
+    # probes of several regions run concurrently: a device line (pfnX.Y/daxX.Y) belongs to
+    # the next probe failure of a namespace of region X
+    pending = {}
+    for line in (folder / f"boot{boot}" / "dmesg_nd.txt").read_text().splitlines():
         m = _PROBE.match(line)
         if m:
-            last = f"{m.group(1)}: {m.group(2)}"
+            region = re.match(r"[a-z]+(\d+)\.", m.group(1)).group(1)
+            pending[region] = f"{m.group(1)}: {m.group(2)}"
             continue
         m = _FAILED.search(line)
-        if m and out[m.group(1)][2] is None:     # the boot probe (later lines: re-enables)
-            st_, size, _, _ = out[m.group(1)]
-            out[m.group(1)] = (st_, size, last, int(m.group(2)))
+        if m and out[m.group(2)][2] is None:     # the boot probe (later lines: re-enables)
+            region = re.match(r"namespace(\d+)\.", m.group(2)).group(1)
+            st_, size, _, _ = out[m.group(2)]
+            out[m.group(2)] = (st_, size, pending.pop(region, None), int(m.group(3)))
+            FAILED_LINES[(str(folder), boot, m.group(2))] = m.group(1)
     return out
+
+
+FAILED_LINES = {}   # (folder, boot, namespace) -> the driver core's probe-failure line
 
 
 def _with_read_blocks(path) -> Platform:
@@ -89,6 +98,33 @@ def test_nv_shift_predicted_exactly(boot, variant):
             assert n.stored_info_block is not None
         else:
             assert n.error is None
+
+
+LIFECYCLE = DATA / "lifecycle"
+RUNS = sorted((d.name, int(b.name[4:])) for d in LIFECYCLE.iterdir() if (d / "scenario.json").is_file()
+              and d.name != "nv_shift" for b in d.glob("boot*") if (b / "platform.yaml").is_file())
+
+
+@pytest.mark.parametrize("run,boot", RUNS, ids=[f"{r}-boot{b}" for r, b in RUNS])
+def test_own_lifecycle_runs_predicted_exactly(run, boot):
+    """Our own runs (the harness choosing the kernel per boot): every namespace's status,
+    usable size and probe message in every later boot, from the boot-1 machine alone."""
+    folder = LIFECYCLE / run
+    result = compute_layout(load_platform(folder / f"boot{boot}" / "platform.yaml"), None, None)
+    want = observed(boot, folder)
+    assert {n.name for n in result.namespaces} == set(want)
+    for n in result.namespaces:
+        status, size, line, errno = want[n.name]
+        assert (n.status, n.usable_size) == (status, size), (run, boot, n.name, n.error)
+        if status == "failed" and line is not None:
+            assert n.messages[0] == line, (run, boot, n.name)
+            assert n.messages[1] == FAILED_LINES[(str(folder), boot, n.name)]
+            assert ERRNO_N[n.error.errno] == errno
+
+
+def test_own_lifecycle_runs_present():
+    names = {r for r, _ in RUNS}
+    assert "lc_upgrade_shift" in names
 
 
 def test_nv_shift_every_boot_has_failures_and_recoveries():

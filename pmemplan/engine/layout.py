@@ -564,6 +564,16 @@ def _probe_dev(kind: str, s: _Slot, slots_enabled: int) -> str:
     return f"{kind}{region}.{1 + slots_enabled}"
 
 
+def probe_failed_line(p: ArchProfile, driver: str, dev: str, errno: int) -> str:
+    """The driver core's line for a failed probe: v6.9 "driver core: Log probe failure as
+    error and with device metadata" (commit not pinned) made it a dev_err() of the device
+    (observed on 6.12: "nd_pmem namespace2.0: probe with driver nd_pmem failed with error
+    -95"); before, "nd_pmem: probe of namespace2.0 failed with error -95" (observed on 6.1)."""
+    if p.kernel.at_least(6, 9):
+        return f"{driver} {dev}: probe with driver {driver} failed with error -{errno}"
+    return f"{driver}: probe of {dev} failed with error -{errno}"
+
+
 def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size: int) -> None:
     res, ns = s.result, s.ns
     sb = s.stored
@@ -573,17 +583,16 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
     key = (s.region.name, kind)
     dev = _probe_dev(kind, s, earlier.get(key, 0))
     res.stored_info_block = sb.to_dict()
-    v = nd_pfn_validate(p, sb, ns_name=ns.name, start=start, size=size, map=res.map or "dev")
-    if not isinstance(v, KernelError):
-        got = setup_stored_pfn(p, v, start=start, size=size, map=res.map or "dev")
-        if isinstance(got, KernelError):
-            v = got
-    if isinstance(v, KernelError):
+    used = nd_pfn_validate(p, sb, ns_name=ns.name, start=start, size=size, map=res.map or "dev")
+    got = used if isinstance(used, KernelError) else \
+        setup_stored_pfn(p, used, start=start, size=size, map=res.map or "dev")
+    if isinstance(got, KernelError):
+        v = got
         s.stored_failed = True
         res.status = "failed"
         res.error = v
         res.messages.append(f"{dev}: {v.message}")
-        res.messages.append(f"nd_pmem: probe of {ns.name} failed with error -{ERRNO.get(v.errno, 0)}")
+        res.messages.append(probe_failed_line(p, "nd_pmem", ns.name, ERRNO.get(v.errno, 0)))
         if v.errno != "EOPNOTSUPP":
             # before v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid"
             # only -EOPNOTSUPP kept the pmem driver from attaching the raw namespace
@@ -591,7 +600,7 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
                                 "device of its full size: the info block and the data are exposed at "
                                 "the wrong offset (do not mount it)")
         return
-    ib = got
+    ib: InfoBlock = got
     s.info = ib
     res.pfn = ib
     res.device = dev
