@@ -422,3 +422,30 @@ def test_import_infoblock_bad_input(tmp_path):
     r = _cli("import", "--ndctl", SHIFT / "boot1" / "ndctl_list.json", "--iomem", SHIFT / "boot1" / "iomem.txt",
              "--infoblock", bad)
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_live_import_derives_info_blocks_from_sysfs(tmp_path):
+    """--live: each pfn/dax device's sysfs resource and size give dataoff and end_trunc; the
+    derived block is the one the model says 6.1 wrote (checked against the same file without
+    the blocks), and layout enables every namespace as before."""
+    root = DATA / "import" / "live" / "nv_labels-final"
+    out = tmp_path / "m.yaml"
+    r = _cli("import", "--live", "--root", root, "--kernel", "6.1", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "# from: sysfs " in out.read_text()
+    with_blocks = compute_layout(load_platform(out), None, None)
+    p = load_platform(out)
+    derived = {}
+    for reg in p.regions:
+        for ns in reg.namespaces:
+            if ns.info_block is not None:
+                derived[ns.name] = ns.info_block
+                ns.info_block = None
+    assert len(derived) >= 4
+    plain = compute_layout(p, None, None)
+    for name, blk in derived.items():
+        a, b = with_blocks.namespace(name), plain.namespace(name)
+        assert a.status == b.status == "enabled" and a.usable_size == b.usable_size, name
+        model = b.stored_info_block
+        assert (blk.dataoff, blk.end_trunc, blk.npfns, blk.align, blk.start_pad) == \
+            (model["dataoff"], model["end_trunc"], model["npfns"], model["align"], 0), name
