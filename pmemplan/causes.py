@@ -45,6 +45,7 @@ class Cause(str, Enum):
     STORED_PAGE_SIZE = "stored-page-size"
     STORED_ALIGN_UNSUPPORTED = "stored-align-unsupported"
     STORED_CAPACITY = "stored-capacity"
+    STORED_DAX_ALIGN = "stored-dax-align"
     # kmem (daxctl reconfigure-device --mode=system-ram): the namespace stays enabled
     KMEM_TOO_SMALL = "kmem-too-small"
     KMEM_UNSUPPORTED_KERNEL = "kmem-unsupported-kernel"
@@ -157,6 +158,11 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "beyond it, no data left)", "nd_pfn_validate(): \"alignment: … exceeds capacity\", \"pfn array "
         "size exceeds capacity\", \"bad offset with small namespace\"; __nvdimm_setup_pfn() EINVAL",
         "docs/kernel-model.md §6.6"),
+    Cause.STORED_DAX_ALIGN: CauseInfo(
+        "kernel", "the devdax data range of a stored block is no longer a multiple of its align "
+        "(the namespace shrank or grew)", "drivers/dax/bus.c alloc_dax_region(): range start and "
+        "length multiples of the align, else dax_pmem probe fails with ENOMEM (no message)",
+        "docs/kernel-model.md §6.6; 9d2d01a031a9 (v4.8)"),
     Cause.KMEM_TOO_SMALL: CauseInfo(
         "kernel", "the dax range holds no whole memory block after alignment",
         "dax kmem: add_memory() of whole blocks; 5.11+ \"rejecting DAX region without any "

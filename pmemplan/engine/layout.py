@@ -601,6 +601,17 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
                                 "the wrong offset (do not mount it)")
         return
     ib: InfoBlock = got
+    if sb.signature == "dax" and ib.align and (ib.usable_size % ib.align
+                                               or (ib.map_start + ib.dataoff) % ib.align):
+        # drivers/dax/bus.c alloc_dax_region() (v4.8 9d2d01a031a9 "dax: check resource
+        # alignment at dax region/device create"): silently NULL, dax_pmem fails -ENOMEM;
+        # the namespace itself yields to its dax device as always
+        s.stored_failed = True
+        res.status = "failed"
+        res.error = KernelError("ENOMEM", f"dax range {ib.map_start + ib.dataoff:#x}+{ib.usable_size:#x} "
+                                f"not aligned to {ib.align:#x}", Cause.STORED_DAX_ALIGN)
+        res.messages.append(probe_failed_line(p, "dax_pmem", dev, ERRNO["ENOMEM"]))
+        return
     s.info = ib
     res.pfn = ib
     res.device = dev
