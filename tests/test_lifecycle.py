@@ -35,8 +35,9 @@ def observed(boot: int, folder=SHIFT):
     for bus in json.loads((folder / f"boot{boot}" / "ndctl_list.json").read_text()):
         for r in bus.get("regions", []):
             for n in r.get("namespaces", []):
-                if n["size"] == 0:
-                    continue   # the region's seed
+                if n.get("size") == 0:
+                    continue   # the region's seed (a devdax namespace whose dax device did
+                               # not bind is listed without a size)
                 if n.get("state") == "disabled":
                     out[n["dev"]] = ("failed", None, None, None)
                 else:
@@ -105,26 +106,36 @@ RUNS = sorted((d.name, int(b.name[4:])) for d in LIFECYCLE.iterdir() if (d / "sc
               and d.name != "nv_shift" for b in d.glob("boot*") if (b / "platform.yaml").is_file())
 
 
+def kernel_lines(folder, boot):
+    """The distinct pfn/dax device lines and probe-failure lines of a boot's dmesg, without
+    timestamps (the harness re-enables every namespace later: those repeat the boot's)."""
+    out = set()
+    for line in (folder / f"boot{boot}" / "dmesg_nd.txt").read_text().splitlines():
+        text = re.sub(r"^\[ *[0-9.]+\]\s+", "", line)
+        if not text.startswith("Linux version"):
+            out.add(text)
+    return out
+
+
 @pytest.mark.parametrize("run,boot", RUNS, ids=[f"{r}-boot{b}" for r, b in RUNS])
 def test_own_lifecycle_runs_predicted_exactly(run, boot):
-    """Our own runs (the harness choosing the kernel per boot): every namespace's status,
-    usable size and probe message in every later boot, from the boot-1 machine alone."""
+    """Our own runs (the harness choosing the kernel per boot): every namespace's status and
+    usable size in every later boot, from the boot-1 machine alone; and the kernel's lines of
+    that boot are exactly the lines the model prints for all namespaces together."""
     folder = LIFECYCLE / run
     result = compute_layout(load_platform(folder / f"boot{boot}" / "platform.yaml"), None, None)
     want = observed(boot, folder)
     assert {n.name for n in result.namespaces} == set(want)
     for n in result.namespaces:
-        status, size, line, errno = want[n.name]
+        status, size, _, _ = want[n.name]
         assert (n.status, n.usable_size) == (status, size), (run, boot, n.name, n.error)
-        if status == "failed" and line is not None:
-            assert n.messages[0] == line, (run, boot, n.name)
-            assert n.messages[1] == FAILED_LINES[(str(folder), boot, n.name)]
-            assert ERRNO_N[n.error.errno] == errno
+    said = {m for n in result.namespaces for m in n.messages}
+    assert said == kernel_lines(folder, boot), (run, boot)
 
 
 def test_own_lifecycle_runs_present():
     names = {r for r, _ in RUNS}
-    assert "lc_upgrade_shift" in names
+    assert {"lc_upgrade_shift", "lc_resize"} <= names
 
 
 def test_nv_shift_every_boot_has_failures_and_recoveries():

@@ -601,6 +601,13 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
                                 "the wrong offset (do not mount it)")
         return
     ib: InfoBlock = got
+    driver = "dax_pmem" if sb.signature == "dax" else "nd_pmem"
+    if ib.mode == "dev":
+        # __nvdimm_setup_pfn(): dev_info on the bound pfn/dax device (observed on 6.1 after a
+        # shrink: "nd_pmem pfn2.1: …", "dax_pmem dax0.1: …")
+        runtime = (ib.map_end - ib.map_start - ib.dataoff) // p.page_size
+        if sb.npfns > runtime:
+            res.messages.append(f"{driver} {dev}: number of pfns truncated from {sb.npfns} to {runtime}")
     if sb.signature == "dax" and ib.align and (ib.usable_size % ib.align
                                                or (ib.map_start + ib.dataoff) % ib.align):
         # drivers/dax/bus.c alloc_dax_region() (v4.8 9d2d01a031a9 "dax: check resource
@@ -617,13 +624,9 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
     res.device = dev
     res.info_block = ib.to_dict()
     earlier[key] = earlier.get(key, 0) + 1
-    if ib.mode == "dev":
-        runtime = (ib.map_end - ib.map_start - ib.dataoff) // p.page_size
-        if sb.npfns > runtime:
-            res.messages.append(f"{dev}: number of pfns truncated from {sb.npfns} to {runtime}")
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
     if err:
-        _fail(s, err, "dax_pmem" if sb.signature == "dax" else "nd_pmem", dev)
+        _fail(s, err, driver, dev)
         return
     res.usable_size = ib.usable_size
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"

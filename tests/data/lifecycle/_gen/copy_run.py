@@ -14,7 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-_KEEP = re.compile(r"^\[ *[0-9.]+\]\s+((pfn|dax|btt)\d+\.\d+: |.*probe of namespace\S+ failed|Linux version)")
+_KEEP = re.compile(r"^\[ *[0-9.]+\]\s+(((nd_pmem|dax_pmem) )?(pfn|dax|btt)\d+\.\d+: |.*probe of \S+ failed"
+                   r"|.*probe with driver|Linux version)")
 
 
 def main(src):

@@ -36,6 +36,11 @@ def _hex(o):
                 _hex(v)
 
 
+def _size(text):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text, 0)
+
+
 def main(name):
     root = Path(__file__).resolve().parents[1] / name
     sc = json.loads((root / "scenario.json").read_text())
@@ -47,19 +52,38 @@ def main(name):
                          check=True, capture_output=True, text=True).stdout
     base = yaml.safe_load(out)
     home = {int(d["addr"], 16): d["file"] for d in b1["nvdimms"]}
+    size1 = {d["file"]: d["size"] for d in b1["nvdimms"]}
+    # the blocks the model says boot 1 wrote (for DIMMs whose size changes later: a block
+    # computed from created_at would be laid out for the new size)
+    from pmemplan.engine import compute_layout
+    from pmemplan.importer import platform_of
+    first = compute_layout(platform_of(json.loads(json.dumps(base))), k1, None)
+    written = {n.name: n.stored_info_block for n in first.namespaces if n.stored_info_block}
     for bi, boot in enumerate(sc["boots"][1:], 2):
         addr = {d["file"]: int(d["addr"], 16) for d in boot["nvdimms"]}
+        sizes = {d["file"]: d["size"] for d in boot["nvdimms"]}
         p = json.loads(json.dumps(base))
         p["name"] = f"{name}-boot{bi}"
         p["kernel"] = kernel_of(boot)
         for r in p["regions"]:
             f = home[r["start"]]
+            resized = sizes[f] != size1[f]
             for ns in r["namespaces"]:
                 ns.pop("state", None)      # observed in boot 1 only
-                if ns["mode"] in ("fsdax", "devdax"):
+                if ns["mode"] not in ("fsdax", "devdax"):
+                    continue
+                if resized:
+                    w = written[ns["name"]]
+                    ns["info_block"] = {k: w[k] for k in ("dataoff", "npfns", "start_pad", "end_trunc",
+                                                          "align", "version_minor", "mode")}
+                else:
                     ns["created_by"] = k1
                     ns["created_at"] = r["start"] + ns.get("offset", 0)
             r["start"] = addr[f]
+            if resized:
+                if r.get("labels"):
+                    raise SystemExit("resizing a labelled DIMM is not supported here")
+                r["size"] = _size(sizes[f])
         _hex(p)
         (root / f"boot{bi}").mkdir(exist_ok=True)
         text = (f"# {name} boot {bi}: the boot-1 machine (pmemplan import) with the DIMMs at boot {bi}'s\n"
