@@ -7,6 +7,7 @@ The Python API mirrors the CLI::
     result = pmemplan.compute_layout(platform, kernel="6.1")
     result.namespace("namespace0.0").usable_size
     result.to_dict()            # the JSON contract of `pmemplan layout --format json`
+    pmemplan.lint_paths(["configs/"]).findings   # what `pmemplan lint configs/` reports
 
 Names are imported lazily so ``import pmemplan`` stays cheap.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["load_platform", "load_platform_text", "compute_layout", "Platform", "LayoutResult",
-           "InputError", "Cause", "__version__"]
+           "InputError", "Cause", "lint_paths", "LintRun", "gc_paused", "__version__"]
 
 _LAZY = {
     "load_platform": ("pmemplan.loader", "load_platform"),
@@ -26,6 +27,9 @@ _LAZY = {
     "LayoutResult": ("pmemplan.result", "LayoutResult"),
     "InputError": ("pmemplan.errors", "InputError"),
     "Cause": ("pmemplan.causes", "Cause"),
+    "lint_paths": ("pmemplan.lint_run", "lint_paths"),
+    "LintRun": ("pmemplan.lint_run", "LintRun"),
+    "gc_paused": ("pmemplan._gc", "gc_paused"),
 }
 
 

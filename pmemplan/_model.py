@@ -22,7 +22,10 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tupl
 from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
-__all__ = ["Record", "field", "Kind", "STR", "BOOL", "SIZE", "integer", "choice", "list_of",
+# A pydantic-core schema: built by the ``cs`` helpers (TypedDicts), read by SchemaValidator.
+CoreSchema = Any
+
+__all__ = ["Record", "field", "Kind", "STR", "BOOL", "integer", "choice", "list_of",
            "one", "dict_of", "checked", "kind_at", "size_kind"]
 
 _R = TypeVar("_R", bound="Record")
@@ -39,7 +42,7 @@ class Kind:
     many: bool = False                          # a list of ``record``
     value: Optional["Kind"] = None              # a list's / dict's item kind
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         raise NotImplementedError
 
     def json(self) -> Dict[str, Any]:
@@ -47,10 +50,10 @@ class Kind:
 
 
 class _Simple(Kind):
-    def __init__(self, core: Callable[[], Dict[str, Any]], json: Dict[str, Any]) -> None:
+    def __init__(self, core: Callable[[], CoreSchema], json: Dict[str, Any]) -> None:
         self._core, self._json = core, json
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         return self._core()
 
     def json(self) -> Dict[str, Any]:
@@ -80,7 +83,7 @@ class _Choice(Kind):
         self.choices = tuple(choices)
         self._before = before
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         s = cs.literal_schema(list(self.choices))
         return cs.no_info_before_validator_function(self._before, s) if self._before else s
 
@@ -98,13 +101,13 @@ def choice(*choices: Any, before: Optional[Callable[[Any], Any]] = None) -> Kind
 
 class _One(Kind):
     def __init__(self, record: Type["Record"]) -> None:
-        self.record = record
+        self.record = self.one = record
 
-    def core(self) -> Dict[str, Any]:
-        return self.record.core_schema()
+    def core(self) -> CoreSchema:
+        return self.one.core_schema()
 
     def json(self) -> Dict[str, Any]:
-        return {"$ref": f"#/$defs/{self.record.__name__}"}
+        return {"$ref": f"#/$defs/{self.one.__name__}"}
 
 
 class _ListOf(Kind):
@@ -114,7 +117,7 @@ class _ListOf(Kind):
         self.value = item
         self.record = item.record
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         assert self.value is not None
         return cs.list_schema(self.value.core())
 
@@ -127,7 +130,7 @@ class _DictOf(Kind):
     def __init__(self, value: Kind) -> None:
         self.value = value
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         assert self.value is not None
         return cs.dict_schema(cs.str_schema(), self.value.core())
 
@@ -142,7 +145,7 @@ class _Checked(Kind):
         self.choices, self.value = inner.choices, inner.value
         self.many, self.record = inner.many, inner.record
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         return cs.no_info_after_validator_function(self._check, self._inner.core())
 
     def json(self) -> Dict[str, Any]:
@@ -170,11 +173,13 @@ def checked(inner: Kind, check: Callable[[Any], Any]) -> Kind:
 # ----------------------------------------------------------------------------- fields
 
 class Field:
-    __slots__ = ("name", "kind", "default", "factory")
+    __slots__ = ("name", "kind", "default", "factory", "title", "description")
 
-    def __init__(self, kind: Kind, default: Any, factory: Optional[Callable[[], Any]]) -> None:
+    def __init__(self, kind: Kind, default: Any, factory: Optional[Callable[[], Any]],
+                 title: Optional[str] = None, description: Optional[str] = None) -> None:
         self.name = ""
         self.kind, self.default, self.factory = kind, default, factory
+        self.title, self.description = title, description
 
     @property
     def required(self) -> bool:
@@ -184,7 +189,7 @@ class Field:
     def nullable(self) -> bool:
         return self.default is None
 
-    def core(self) -> Dict[str, Any]:
+    def core(self) -> CoreSchema:
         s = self.kind.core()
         if self.nullable:
             s = cs.nullable_schema(s)
@@ -202,13 +207,47 @@ class Field:
             s["default"] = self.factory()
         elif not self.required:
             s["default"] = self.default
-        s["title"] = self.name.replace("_", " ").capitalize()
+        s["title"] = self.title or self.name.replace("_", " ").capitalize()
+        if self.description:
+            s["description"] = self.description
         return s
 
+    def annotation(self) -> str:
+        """The type annotation the kind implies (``Optional[...]`` when nullable): a
+        record class's annotation of this key must read the same (tests/test_model.py
+        checks every field of every record)."""
+        t = _annotation(self.kind)
+        return f"Optional[{t}]" if self.nullable else t
 
-def field(kind: Kind, default: Any = _REQUIRED, *, factory: Optional[Callable[[], Any]] = None) -> Any:
-    """Declare a key of a record; ``default=None`` makes it nullable (``Optional``)."""
-    return Field(kind, default, factory)
+
+def _annotation(kind: Kind) -> str:
+    if isinstance(kind, _Checked):
+        return _annotation(kind._inner)
+    if isinstance(kind, _One):
+        assert kind.record is not None
+        return kind.record.__name__
+    if isinstance(kind, _ListOf):
+        assert kind.value is not None
+        return f"List[{_annotation(kind.value)}]"
+    if isinstance(kind, _DictOf):
+        assert kind.value is not None
+        return f"Dict[str, {_annotation(kind.value)}]"
+    if isinstance(kind, _Choice):
+        types = {type(c).__name__ for c in kind.choices}
+        assert len(types) == 1, kind.choices
+        return types.pop()
+    j = kind.json()
+    if j.get("$ref") == "#/$defs/Size":
+        return "int"
+    return {"string": "str", "boolean": "bool", "integer": "int"}[j["type"]]
+
+
+def field(kind: Kind, default: Any = _REQUIRED, *, factory: Optional[Callable[[], Any]] = None,
+          title: Optional[str] = None, description: Optional[str] = None) -> Any:
+    """Declare a key of a record; ``default=None`` makes it nullable (``Optional``).
+    ``title``/``description`` are its JSON Schema text (``pmemplan schema``); the title
+    defaults to the key in words."""
+    return Field(kind, default, factory, title, description)
 
 
 # ----------------------------------------------------------------------------- records
@@ -216,6 +255,7 @@ def field(kind: Kind, default: Any = _REQUIRED, *, factory: Optional[Callable[[]
 class Record:
     """A validated mapping as a plain object; subclasses declare their keys with :func:`field`."""
 
+    _title: ClassVar[Optional[str]] = None           # JSON Schema title (default: the class name)
     _fields: ClassVar[Dict[str, Field]] = {}
     _nested: ClassVar[Tuple[Field, ...]] = ()
     _validator: ClassVar[Optional[SchemaValidator]] = None
@@ -239,7 +279,7 @@ class Record:
     # -- validation
 
     @classmethod
-    def core_schema(cls) -> Dict[str, Any]:
+    def core_schema(cls) -> CoreSchema:
         return cs.typed_dict_schema({n: f.core() for n, f in cls._fields.items()},
                                     extra_behavior="forbid")
 
@@ -321,7 +361,7 @@ class Record:
             required = [n for n, f in r._fields.items() if f.required]
             if required:
                 out["required"] = required
-            out["title"] = r.__name__
+            out["title"] = r.__dict__.get("_title") or r.__name__
             out["type"] = "object"
             if r.__doc__:
                 import inspect

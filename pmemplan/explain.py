@@ -47,7 +47,6 @@ class EngineState:
     infos: Dict[str, "InfoBlock"] = field(default_factory=dict)      # namespace -> its info block
     pgmap_owner: Dict[str, str] = field(default_factory=dict)  # pgmap device -> namespace
     kmem: Dict[str, Tuple[int, int]] = field(default_factory=dict)  # namespace -> onlined range
-    replay_mismatch: List[str] = field(default_factory=list)
 
 
 def engine_state(platform: Platform, result: LayoutResult) -> EngineState:

@@ -87,10 +87,21 @@ def _size_unit_of(v: Any) -> str:
 
 class MemoryRange(Record):
     """A non-pmem range of the firmware map, as /proc/iomem's top level shows it."""
-    type: str = field(choice(*MEMORY_TYPES))
-    start: int = field(SIZE)
-    size: int = field(SIZE)
-    name: Optional[str] = field(STR, None)
+    _title = "Memory range"
+    type: str = field(choice(*MEMORY_TYPES),
+                      title="Type",
+                      description="What the range is: system-ram, reserved, soft-reserved, acpi, pci or "
+                                  "other.")
+    start: int = field(SIZE,
+                       title="Start",
+                       description="Physical start address.")
+    size: int = field(SIZE,
+                      title="Size",
+                      description="Length in bytes; greater than 0.")
+    name: Optional[str] = field(STR, None,
+                                title="Name",
+                                description="Name /proc/iomem shows (default from the type, e.g. \"System "
+                                            "RAM\").")
 
     @property
     def end(self) -> int:
@@ -111,11 +122,22 @@ class Previous(Record):
     Default: a label-less namespace starts raw (e820: legacy memory mode); a namespace
     in a labelled region is new.
     """
-    mode: str = field(_MODE)
-    map: Optional[str] = field(_MAP, None)
-    align: Optional[int] = field(SIZE, None)
+    _title = "Previous configuration"
+    mode: str = field(_MODE,
+                      title="Mode",
+                      description="The namespace's mode before the command.")
+    map: Optional[str] = field(_MAP, None,
+                               title="Memmap location",
+                               description="Its memmap location (fsdax/devdax).")
+    align: Optional[int] = field(SIZE, None,
+                                 title="Align",
+                                 description="Its pfn/dax align; ndctl keeps it when the mode stays the "
+                                             "same.")
     # enabled (bound to its driver) before the command: ndctl then needs -f to reconfigure
-    enabled: bool = field(BOOL, True)
+    enabled: bool = field(BOOL, True,
+                          title="Enabled",
+                          description="Whether it is enabled (active) before the command: ndctl then "
+                                      "needs -f (force) to reconfigure it. Default true.")
 
 
 class StoredInfoBlock(Record):
@@ -126,41 +148,93 @@ class StoredInfoBlock(Record):
     ``page_size`` and ``page_struct_size`` (version 1.4 blocks) default to the page size of
     the file's architecture and 64.
     """
-    dataoff: int = field(SIZE)
-    npfns: int = field(integer(ge=0))
-    start_pad: int = field(SIZE)
-    end_trunc: int = field(SIZE)
-    align: int = field(SIZE)
-    version_minor: int = field(integer(ge=0, le=65535))
-    mode: Optional[str] = field(choice("pfn", "dax"), None)
-    page_size: Optional[int] = field(SIZE, None)
-    page_struct_size: Optional[int] = field(integer(ge=0, le=65535), None)
+    _title = "Stored info block"
+    dataoff: int = field(SIZE, description="Offset of the data from start + start_pad.")
+    npfns: int = field(integer(ge=0), description="Page frames recorded (4 KiB units before 5.3).")
+    start_pad: int = field(SIZE, description="Padding before the namespace start (written by ≤5.2).")
+    end_trunc: int = field(SIZE, description="Bytes cut off the namespace end.")
+    align: int = field(SIZE, description="The recorded pfn/dax align (0: none, before version 1.2).")
+    version_minor: int = field(integer(ge=0, le=65535), description="The block's version 1.N.")
+    mode: Optional[str] = field(choice("pfn", "dax"), None,
+                                description="The signature: pfn (fsdax) or dax (devdax); default: the "
+                                            "namespace's mode.")
+    page_size: Optional[int] = field(SIZE, None, description="PAGE_SIZE it was written for (1.4).")
+    page_struct_size: Optional[int] = field(integer(ge=0, le=65535), None,
+                                            description="sizeof(struct page) it was written for (1.4).")
 
 
 class Namespace(Record):
-    name: str = field(STR)
-    size: Optional[int] = field(SIZE, None)
-    offset: Optional[int] = field(SIZE, None)
-    mode: str = field(_MODE, "fsdax")
-    map: Optional[str] = field(_MAP, None)
-    align: Optional[int] = field(SIZE, None)
-    sector_size: Optional[int] = field(integer(), None)
-    force: Optional[bool] = field(BOOL, None)
-    system_ram: bool = field(BOOL, False)
-    was: Optional[Previous] = field(one(Previous), None)
+    """A namespace to create (ndctl create-namespace)."""
+    _title = "Namespace"
+    name: str = field(STR,
+                      title="Name",
+                      description="Namespace name, e.g. namespace0.0; unique in the platform.")
+    size: Optional[int] = field(SIZE, None,
+                                title="Size",
+                                description="Namespace size (ndctl -s); required in labelled regions, "
+                                            "default: the whole region in label-less ones.")
+    offset: Optional[int] = field(SIZE, None,
+                                  title="Offset",
+                                  description="Offset of the namespace in its region; 0 in label-less "
+                                              "regions.")
+    mode: str = field(_MODE, "fsdax",
+                      title="Mode",
+                      description="ndctl -m: fsdax, devdax, sector or raw.")
+    map: Optional[str] = field(_MAP, None,
+                               title="Memmap location",
+                               description="ndctl -M, fsdax and devdax only: dev (struct pages in the "
+                                           "namespace) or mem (in system RAM).")
+    align: Optional[int] = field(SIZE, None,
+                                 title="Align",
+                                 description="ndctl -a: a power of two >= 4K.")
+    sector_size: Optional[int] = field(integer(), None,
+                                       title="Sector size",
+                                       description="ndctl -l, sector mode only: 512, 520, 528, 4096, "
+                                                   "4104, 4160 or 4224.")
+    force: Optional[bool] = field(BOOL, None,
+                                  title="Force",
+                                  description="ndctl -f: reconfigure an active namespace.")
+    system_ram: bool = field(BOOL, False,
+                             title="System RAM",
+                             description="devdax only: hand the namespace to the kernel as system RAM "
+                                         "(kmem).")
+    was: Optional[Previous] = field(one(Previous), None,
+                                    title="Previous configuration",
+                                    description="What the namespace is before this reconfiguration (ndctl"
+                                                " create-namespace -e); ndctl's default align depends on "
+                                                "it.")
     # already on the machine as described: no ndctl command, so ndctl's create-time
     # checks do not apply (import sets it)
-    exists: bool = field(BOOL, False)
+    exists: bool = field(BOOL, False,
+                         title="Exists",
+                         description="The namespace is already on the machine as described (no ndctl "
+                                     "command: ndctl's create-time checks do not apply).")
     # what the machine showed (import sets it): enabled or disabled; applies to a namespace
     # that exists, under the file's kernel, at the place the file records
-    state: Optional[str] = field(choice(*NS_STATES), None)
+    state: Optional[str] = field(choice(*NS_STATES), None,
+                                 title="Observed state",
+                                 description="What the machine showed (import sets it): enabled or disabled. It "
+                                             "applies under the file's kernel to a namespace that exists at the "
+                                             "place the file records (label-less, or with an offset): layout "
+                                             "reports it, and a failure the model predicts for the next enable "
+                                             "becomes a warning. Elsewhere the status is predicted.")
     # the info block already on its media (exists: true, fsdax/devdax): as read back
     # (info_block), or as the kernel created_by wrote it at the physical start created_at
     # (defaults: the file's kernel, the namespace's current start); engine/pfn_devs.py
     # nd_pfn_validate() checks it under the kernel laid out
-    info_block: Optional[StoredInfoBlock] = field(one(StoredInfoBlock), None)
-    created_by: Optional[str] = field(checked(STR, _kernel), None)
-    created_at: Optional[int] = field(SIZE, None)
+    info_block: Optional[StoredInfoBlock] = field(
+        one(StoredInfoBlock), None, title="Stored info block",
+        description="exists: true, fsdax/devdax: the pfn/dax info block on the media, as ndctl "
+                    "read-infoblock -j shows it (import --infoblock). Validated again under the kernel "
+                    "laid out, at the namespace's current address. Wins over created_by/created_at.")
+    created_by: Optional[str] = field(
+        checked(STR, _kernel), None, title="Created by",
+        description="exists: true, fsdax/devdax: the kernel that wrote the info block (default: the "
+                    "file's kernel); pmemplan computes the block it wrote.")
+    created_at: Optional[int] = field(
+        SIZE, None, title="Created at",
+        description="exists: true, fsdax/devdax: the namespace's physical start when the info block "
+                    "was written (default: its current start); a firmware move changes the region start.")
 
     _size_unit: str
 
@@ -185,20 +259,55 @@ class Namespace(Record):
 
 
 class Region(Record):
-    name: str = field(STR)
-    provider: str = field(choice(*PROVIDERS), "nfit")
-    start: int = field(SIZE)
-    size: int = field(SIZE)
-    labels: Optional[bool] = field(BOOL, None)
-    label_version: Optional[str] = field(choice(*LABEL_VERSIONS), None)
-    interleave_ways: int = field(integer(ge=1, le=64), 1)
-    align: Optional[int] = field(SIZE, None)
-    numa_node: Optional[int] = field(integer(), None)
+    """A persistent-memory region (/sys/bus/nd/devices/regionN)."""
+    _title = "Region"
+    name: str = field(STR,
+                      title="Name",
+                      description="Region name, e.g. region0; unique.")
+    provider: str = field(choice(*PROVIDERS), "nfit",
+                          title="Provider",
+                          description="Who describes the region: nfit (ACPI NFIT), e820 (memmap= / legacy"
+                                      " type 12), of_pmem (device tree), virtio (virtio-pmem) or cxl.")
+    start: int = field(SIZE,
+                       title="Start",
+                       description="Physical start address.")
+    size: int = field(SIZE,
+                      title="Size",
+                      description="Length in bytes; greater than 0.")
+    labels: Optional[bool] = field(BOOL, None,
+                                   title="Labels",
+                                   description="Whether the region has namespace labels. Labelled regions"
+                                               " hold any number of namespaces, label-less ones exactly "
+                                               "one. Default: true except for e820, of_pmem and virtio "
+                                               "(e820 regions are always label-less).")
+    label_version: Optional[str] = field(choice(*LABEL_VERSIONS), None,
+                                         title="Label version",
+                                         description="Namespace label format: \"1.1\", \"1.2\" or "
+                                                     "\"uninitialised\".")
+    interleave_ways: int = field(integer(ge=1, le=64), 1,
+                                 title="Interleave ways",
+                                 description="Number of DIMMs the region interleaves (1-64).")
+    align: Optional[int] = field(SIZE, None,
+                                 title="Region align",
+                                 description="regionX/align: a power of two >= 4K.")
+    numa_node: Optional[int] = field(integer(), None,
+                                     title="NUMA node",
+                                     description="NUMA node of the region (import copies it from ndctl or "
+                                                 "sysfs); informational, the model does not use it.")
     # the align left on the region's pfn / dax seed device by an earlier ndctl attempt that
     # failed (ndctl takes a new fsdax / devdax namespace's default align from the seed)
-    pfn_seed_align: Optional[int] = field(SIZE, None)
-    dax_seed_align: Optional[int] = field(SIZE, None)
-    namespaces: List[Namespace] = field(list_of(Namespace), factory=list)
+    pfn_seed_align: Optional[int] = field(SIZE, None,
+                                          title="pfn seed align",
+                                          description="The align an earlier, failed ndctl attempt left on"
+                                                      " the region's pfn seed device (ndctl takes a new "
+                                                      "fsdax namespace's default align from it).")
+    dax_seed_align: Optional[int] = field(SIZE, None,
+                                          title="dax seed align",
+                                          description="The same for the region's dax seed device "
+                                                      "(devdax).")
+    namespaces: List[Namespace] = field(list_of(Namespace), factory=list,
+                                        title="Namespaces",
+                                        description="The namespaces to create in the region, in order.")
 
     @property
     def end(self) -> int:
@@ -218,28 +327,76 @@ class Region(Record):
 
 
 class LintSettings(Record):
-    rules: Dict[str, str] = field(dict_of(choice("off", "info", "warning", "error")), factory=dict)
+    _title = "Lint settings"
+    rules: Dict[str, str] = field(dict_of(choice("off", "info", "warning", "error")), factory=dict,
+                                  title="Rules",
+                                  description="Rule name -> off, info, warning or error.")
 
 
 class Platform(Record):
-    format: int = field(choice(1, before=_to_format))
-    name: str = field(STR, "platform")
-    arch: str = field(choice(*ARCHES), "x86_64")
-    kernel: str = field(checked(STR, _kernel))
-    targets: Optional[List[str]] = field(checked(list_of(STR), _kernels), None)
-    page_size: Optional[int] = field(SIZE, None)
-    mmu: Optional[str] = field(choice("hash", "radix"), None)
-    phys_bits: Optional[int] = field(integer(ge=32, le=64), None)
-    memory_block_size: Optional[int] = field(SIZE, None)
-    bare_metal: bool = field(BOOL, False)
-    thp: bool = field(BOOL, True)
+    format: int = field(choice(1, before=_to_format),
+                        title="Format",
+                        description="Platform file format; always 1.")
+    name: str = field(STR, "platform",
+                      title="Platform name",
+                      description="Shown in reports (default \"platform\").")
+    arch: str = field(choice(*ARCHES), "x86_64",
+                      title="Architecture",
+                      description="CPU architecture: decides page sizes, memmap cost and alignments.")
+    kernel: str = field(checked(STR, _kernel),
+                        title="Kernel version",
+                        description="The kernel to plan for, as a quoted string: \"6.1\", \"5.10.0\", "
+                                    "\"6.1.0-56-amd64\", \"5.3-rc4\" (unquoted 5.10 is the number 5.1 in "
+                                    "YAML).")
+    targets: Optional[List[str]] = field(checked(list_of(STR), _kernels), None,
+                                         title="Other kernels",
+                                         description="Further kernel versions (quoted strings) to plan "
+                                                     "the same platform for.")
+    page_size: Optional[int] = field(SIZE, None,
+                                     title="Page size",
+                                     description="Base page size: 4K on x86_64 and riscv64; 4K, 16K or "
+                                                 "64K on arm64; 4K or 64K on ppc64le.")
+    mmu: Optional[str] = field(choice("hash", "radix"), None,
+                               title="MMU",
+                               description="ppc64le only: hash or radix.")
+    phys_bits: Optional[int] = field(integer(ge=32, le=64), None,
+                                     title="Physical address bits",
+                                     description="Size of the physical address space (x86_64: 46 with "
+                                                 "4-level paging, 52 with 5-level).")
+    memory_block_size: Optional[int] = field(SIZE, None,
+                                             title="Memory block size",
+                                             description="Memory hotplug block size "
+                                                         "(/sys/devices/system/memory/block_size_bytes); "
+                                                         "a power of two.")
+    bare_metal: bool = field(BOOL, False,
+                             title="Bare metal",
+                             description="The platform is a physical machine, not a virtual machine.")
+    thp: bool = field(BOOL, True,
+                      title="Transparent huge pages",
+                      description="Transparent huge pages are enabled.")
     # dax kmem hosts the memmap of the memory it onlines in that memory (engine/kmem.py):
     # memory_hotplug.memmap_on_memory=1 and the dax device's memmap_on_memory attribute 1
-    memmap_on_memory: bool = field(BOOL, False)
-    ndctl: str = field(checked(STR, _ndctl), "76.1")
-    memory: List[MemoryRange] = field(list_of(MemoryRange), factory=list)
-    regions: List[Region] = field(list_of(Region), factory=list)
-    lint: Optional[LintSettings] = field(one(LintSettings), None)
+    memmap_on_memory: bool = field(BOOL, False,
+                                   title="kmem memmap on memory",
+                                   description="dax kmem (daxctl reconfigure-device --mode=system-ram) hosts the "
+                                               "struct pages of the memory it onlines in that memory: "
+                                               "memory_hotplug.memmap_on_memory=1 and "
+                                               "/sys/bus/dax/devices/daxX.Y/memmap_on_memory set to 1 (Linux 6.8+). "
+                                               "Default false: they take 64 bytes of DRAM per 4 KiB page.")
+    ndctl: str = field(checked(STR, _ndctl), "76.1",
+                       title="ndctl version",
+                       description="The ndctl release to plan for, as a string: \"76.1\", \"81\".")
+    memory: List[MemoryRange] = field(list_of(MemoryRange), factory=list,
+                                      title="Firmware memory map",
+                                      description="The non-pmem ranges of the firmware map, as "
+                                                  "/proc/iomem's top level shows them.")
+    regions: List[Region] = field(list_of(Region), factory=list,
+                                  title="Regions",
+                                  description="Persistent-memory regions and the namespaces to create in "
+                                              "each.")
+    lint: Optional[LintSettings] = field(one(LintSettings), None,
+                                         title="Lint settings",
+                                         description="Severity overrides for lint rules.")
 
     @property
     def kernel_version(self) -> KernelVersion:

@@ -147,7 +147,6 @@ class NamespaceResult:
     no_fix: Optional[str] = None       # why no fix is offered (refused/failed without fixes)
     messages: List[str] = field(default_factory=list)   # kernel/ndctl lines it would print
     sector_size: Optional[int] = None
-    defaults: List[str] = field(default_factory=list)   # which values were defaulted
     pages_in: Optional[str] = None                       # "pmem" | "ram" | None (no struct pages)
     device: Optional[str] = None       # pfnX.Y / daxX.Y / bttX.Y or the namespace (pgmap owner)
     pfn: Optional["InfoBlock"] = None  # the engine's info block (runtime mapping, reserves)

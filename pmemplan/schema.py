@@ -2,10 +2,10 @@
 
 Built from the same field declarations the loader validates with (platform.py), so it
 cannot drift from what the loader accepts: ``Size`` fields take an integer or a size
-string, version strings get their syntax, and the main keys get the titles and
-descriptions an editor shows.  The schema describes the YAML as a standard
-YAML loader (``yaml.safe_load``) reads it; the loader itself is stricter about YAML 1.1
-numbers (``kernel: 5.10``, ``size: 010``).
+string, version strings get their syntax, and every key gets the title and
+description declared with it (``field(..., title=, description=)``) for editors.
+The schema describes the YAML as a standard YAML loader (``yaml.safe_load``) reads it;
+the loader itself is stricter about YAML 1.1 numbers (``kernel: 5.10``, ``size: 010``).
 """
 from __future__ import annotations
 
@@ -40,108 +40,12 @@ _ROOT_TEXT = {
                    "and the namespaces to plan in them, for a given kernel and ndctl.",
 }
 
-# (definition, property) -> (title, description).  "" = the model itself.
-_TEXT: Dict[str, Dict[str, tuple]] = {
-    "Platform": {
-        "format": ("Format", "Platform file format; always 1."),
-        "name": ("Platform name", "Shown in reports (default \"platform\")."),
-        "arch": ("Architecture", "CPU architecture: decides page sizes, memmap cost and alignments."),
-        "kernel": ("Kernel version", "The kernel to plan for, as a quoted string: \"6.1\", \"5.10.0\", "
-                   "\"6.1.0-56-amd64\", \"5.3-rc4\" (unquoted 5.10 is the number 5.1 in YAML)."),
-        "targets": ("Other kernels", "Further kernel versions (quoted strings) to plan the same platform for."),
-        "page_size": ("Page size", "Base page size: 4K on x86_64 and riscv64; 4K, 16K or 64K on arm64; "
-                      "4K or 64K on ppc64le."),
-        "mmu": ("MMU", "ppc64le only: hash or radix."),
-        "phys_bits": ("Physical address bits", "Size of the physical address space (x86_64: 46 with "
-                      "4-level paging, 52 with 5-level)."),
-        "memory_block_size": ("Memory block size", "Memory hotplug block size "
-                              "(/sys/devices/system/memory/block_size_bytes); a power of two."),
-        "bare_metal": ("Bare metal", "The platform is a physical machine, not a virtual machine."),
-        "thp": ("Transparent huge pages", "Transparent huge pages are enabled."),
-        "memmap_on_memory": ("kmem memmap on memory", "dax kmem (daxctl reconfigure-device --mode=system-ram) "
-                             "hosts the struct pages of the memory it onlines in that memory: "
-                             "memory_hotplug.memmap_on_memory=1 and /sys/bus/dax/devices/daxX.Y/memmap_on_memory "
-                             "set to 1 (Linux 6.8+). Default false: they take 64 bytes of DRAM per 4 KiB page."),
-        "ndctl": ("ndctl version", "The ndctl release to plan for, as a string: \"76.1\", \"81\"."),
-        "memory": ("Firmware memory map", "The non-pmem ranges of the firmware map, as /proc/iomem's "
-                   "top level shows them."),
-        "regions": ("Regions", "Persistent-memory regions and the namespaces to create in each."),
-        "lint": ("Lint settings", "Severity overrides for lint rules."),
-    },
-    "MemoryRange": {
-        "": ("Memory range", None),
-        "type": ("Type", "What the range is: system-ram, reserved, soft-reserved, acpi, pci or other."),
-        "start": ("Start", "Physical start address."),
-        "size": ("Size", "Length in bytes; greater than 0."),
-        "name": ("Name", "Name /proc/iomem shows (default from the type, e.g. \"System RAM\")."),
-    },
-    "Region": {
-        "": ("Region", "A persistent-memory region (/sys/bus/nd/devices/regionN)."),
-        "name": ("Name", "Region name, e.g. region0; unique."),
-        "provider": ("Provider", "Who describes the region: nfit (ACPI NFIT), e820 (memmap= / legacy "
-                     "type 12), of_pmem (device tree), virtio (virtio-pmem) or cxl."),
-        "start": ("Start", "Physical start address."),
-        "size": ("Size", "Length in bytes; greater than 0."),
-        "labels": ("Labels", "Whether the region has namespace labels. Labelled regions hold any number "
-                   "of namespaces, label-less ones exactly one. Default: true except for e820, "
-                   "of_pmem and virtio (e820 regions are always label-less)."),
-        "label_version": ("Label version", "Namespace label format: \"1.1\", \"1.2\" or \"uninitialised\"."),
-        "interleave_ways": ("Interleave ways", "Number of DIMMs the region interleaves (1-64)."),
-        "align": ("Region align", "regionX/align: a power of two >= 4K."),
-        "numa_node": ("NUMA node", "NUMA node of the region (import copies it from ndctl or sysfs); "
-                      "informational, the model does not use it."),
-        "namespaces": ("Namespaces", "The namespaces to create in the region, in order."),
-        "pfn_seed_align": ("pfn seed align", "The align an earlier, failed ndctl attempt left on the "
-                           "region's pfn seed device (ndctl takes a new fsdax namespace's default align "
-                           "from it)."),
-        "dax_seed_align": ("dax seed align", "The same for the region's dax seed device (devdax)."),
-    },
-    "Namespace": {
-        "": ("Namespace", "A namespace to create (ndctl create-namespace)."),
-        "name": ("Name", "Namespace name, e.g. namespace0.0; unique in the platform."),
-        "size": ("Size", "Namespace size (ndctl -s); required in labelled regions, default: the whole "
-                 "region in label-less ones."),
-        "offset": ("Offset", "Offset of the namespace in its region; 0 in label-less regions."),
-        "mode": ("Mode", "ndctl -m: fsdax, devdax, sector or raw."),
-        "map": ("Memmap location", "ndctl -M, fsdax and devdax only: dev (struct pages in the namespace) "
-                "or mem (in system RAM)."),
-        "align": ("Align", "ndctl -a: a power of two >= 4K."),
-        "sector_size": ("Sector size", "ndctl -l, sector mode only: 512, 520, 528, 4096, 4104, 4160 or 4224."),
-        "force": ("Force", "ndctl -f: reconfigure an active namespace."),
-        "system_ram": ("System RAM", "devdax only: hand the namespace to the kernel as system RAM (kmem)."),
-        "was": ("Previous configuration", "What the namespace is before this reconfiguration "
-                "(ndctl create-namespace -e); ndctl's default align depends on it."),
-        "exists": ("Exists", "The namespace is already on the machine as described (no ndctl command: "
-                   "ndctl's create-time checks do not apply)."),
-        "state": ("Observed state", "What the machine showed (import sets it): enabled or disabled. It "
-                  "applies under the file's kernel to a namespace that exists at the place the file "
-                  "records (label-less, or with an offset): layout reports it, and a failure the model "
-                  "predicts for the next enable becomes a warning. Elsewhere the status is predicted."),
-    },
-    "Previous": {
-        "": ("Previous configuration", None),
-        "mode": ("Mode", "The namespace's mode before the command."),
-        "map": ("Memmap location", "Its memmap location (fsdax/devdax)."),
-        "align": ("Align", "Its pfn/dax align; ndctl keeps it when the mode stays the same."),
-        "enabled": ("Enabled", "Whether it is enabled (active) before the command: ndctl then needs "
-                    "-f (force) to reconfigure it. Default true."),
-    },
-    "LintSettings": {
-        "": ("Lint settings", None),
-        "rules": ("Rules", "Rule name -> off, info, warning or error."),
-    },
-}
-
 
 def platform_json_schema() -> Dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a format-1 platform file."""
     defs = Platform.json_schema_defs()
     schema = {"$defs": defs, **defs.pop("Platform")}
     defs["Size"] = copy.deepcopy(_SIZE_DEF)
-    _describe(schema, "Platform")
-    for name, model in defs.items():
-        if name in _TEXT:
-            _describe(model, name)
     props = schema["properties"]
     props["kernel"]["pattern"] = KERNEL_PATTERN
     props["ndctl"]["pattern"] = NDCTL_PATTERN
@@ -151,21 +55,6 @@ def platform_json_schema() -> Dict[str, Any]:
             branch["items"] = {"type": "string", "pattern": KERNEL_PATTERN}
     schema.update(_ROOT_TEXT)
     return {"$schema": SCHEMA_DIALECT, **schema}
-
-
-def _describe(model: Dict[str, Any], name: str) -> None:
-    text = _TEXT[name]
-    if "" in text:
-        title, desc = text[""]
-        model["title"] = title
-        if desc and "description" not in model:
-            model["description"] = desc
-    for key, prop in model.get("properties", {}).items():
-        if key in text:
-            title, desc = text[key]
-            prop["title"] = title
-            if desc:
-                prop["description"] = desc
 
 
 # -- the layout result (``pmemplan schema --result``) ------------------------------------

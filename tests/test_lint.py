@@ -236,8 +236,10 @@ def test_directory_walk_skips_non_platform_yaml(tmp_path):
     (d / "ci.yml").write_text("jobs: {build: {runs-on: x}}\n")
     (d / "sub" / "p.yaml").write_text((ns_file(tmp_path, "{name: a, size: 1G}")).read_text())
     r = lint(d, "--format", "json")
-    summary = json.loads(r.output)["summary"]
-    assert summary["files"] == 1 and summary["skipped"] == 1 and r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["summary"]["files"] == 1 and doc["summary"]["skipped"] == 1 and r.exit_code == 0
+    assert doc["skipped"] == [str(d / "ci.yml")]
+    assert r.stderr == "pmemplan lint: skipped 1 file(s) that are not platform descriptions (-v lists them)\n"
 
 
 def test_invalid_input_exit_2_others_still_linted(tmp_path):
@@ -312,10 +314,8 @@ def test_text_format_grouped_no_colour_off_terminal(tmp_path):
 
 # -- hostile input through the lint command ------------------------------------------------
 
-import resource
 import subprocess
 import sys
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -327,13 +327,13 @@ def _lint_proc(*paths, timeout=30):
     code = ("import resource,sys\n"
             "resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))\n"
             "from pmemplan.cli import main\nmain(sys.argv[1:])\n")
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code, "lint", "--format", "parsable", *map(str, paths)],
-                       capture_output=True, text=True, timeout=timeout, env=_ENV)
-    return p, time.perf_counter() - t
+    # the timeout only stops a hang; how fast hostile input is refused is measured by
+    # benchmarks/bench_lint.py --hostile
+    return subprocess.run([sys.executable, "-c", code, "lint", "--format", "parsable", *map(str, paths)],
+                          capture_output=True, text=True, timeout=timeout, env=_ENV)
 
 
-def test_hostile_files_exit_2_quickly_others_still_linted(tmp_path):
+def test_hostile_files_exit_2_others_still_linted(tmp_path):
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text('a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
         f'{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},'
@@ -343,12 +343,14 @@ def test_hostile_files_exit_2_quickly_others_still_linted(tmp_path):
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"format: 1\x00\xff\xfe")
     good = ns_file(tmp_path, "{name: a, size: 8M}")
-    p, secs = _lint_proc(bomb, deep, binary, good)
+    p = _lint_proc(bomb, deep, binary, good)
     assert p.returncode == 2, p.stderr
     assert "Traceback" not in p.stderr + p.stdout
     assert "too-small" in p.stdout
-    assert len([l for l in p.stderr.splitlines() if l.strip()]) == 3
-    assert secs < 10
+    # each refused file once, as a finding of the report (not again on stderr)
+    bad = [l for l in p.stdout.splitlines() if l.endswith("(invalid-input)")]
+    assert sorted(l.split(":", 1)[0] for l in bad) == sorted(map(str, (bomb, deep, binary))), p.stdout
+    assert p.stderr == ""
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

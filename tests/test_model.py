@@ -153,3 +153,56 @@ def test_round_trip_property(size, offset, mode, align):
     assert Platform.from_dict(p.to_dict()) == p.replace()
     ns = p.regions[0].namespaces[0]
     assert isinstance(ns.size, int) and ns.mode == mode
+
+
+# ----------------------------------------------------------------------------- declarations
+
+def _records():
+    from pmemplan._model import Record
+    todo, seen = list(Record.__subclasses__()), []
+    while todo:
+        r = todo.pop()
+        seen.append(r)
+        todo.extend(r.__subclasses__())
+    return seen
+
+
+def test_every_field_annotation_agrees_with_its_kind():
+    """A record's annotation (what type checkers and readers see) and its kind (what
+    validates) are written side by side; they must say the same thing."""
+    records = _records()
+    assert {r.__name__ for r in records} >= {"Platform", "Region", "Namespace", "MemoryRange", "Previous",
+                                             "LintSettings"}
+    checked = 0
+    for r in records:
+        annotations = {}
+        for klass in reversed(r.__mro__):
+            annotations.update(getattr(klass, "__annotations__", {}))
+        for name, f in r._fields.items():
+            written = str(annotations[name]).replace("typing.", "").replace(" ", "")
+            assert written == f.annotation().replace(" ", ""), f"{r.__name__}.{name}: {written} vs {f.annotation()}"
+            checked += 1
+    assert checked >= 40
+
+
+def test_annotation_derivation_catches_a_disagreement():
+    from pmemplan._model import BOOL, STR, choice, dict_of, field, list_of, one
+    from pmemplan.platform import SIZE
+    assert field(SIZE).annotation() == "int" and field(SIZE, None).annotation() == "Optional[int]"
+    assert field(choice(1)).annotation() == "int" and field(choice("a", "b"), "a").annotation() == "str"
+    assert field(list_of(Region), factory=list).annotation() == "List[Region]"
+    assert field(dict_of(BOOL)).annotation() == "Dict[str, bool]"
+    assert field(one(Previous), None).annotation() == "Optional[Previous]"
+    assert field(STR).annotation() != "Optional[str]"
+
+
+def test_titles_and_descriptions_live_with_the_fields():
+    schema = platform_json_schema()
+    for r in _records():
+        props = schema["properties"] if r is Platform else schema["$defs"][r.__name__]["properties"]
+        for name, f in r._fields.items():
+            assert props[name]["title"] == (f.title or name.replace("_", " ").capitalize())
+            if f.description:
+                assert props[name]["description"] == f.description
+    assert Platform._fields["kernel"].title == "Kernel version"
+    assert schema["$defs"]["Region"]["title"] == "Region" and schema["$defs"]["MemoryRange"]["title"] == "Memory range"

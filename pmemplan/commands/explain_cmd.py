@@ -11,12 +11,9 @@ from typing import Optional, Tuple
 
 import click
 
-EXIT_INPUT = 2
-
-
-def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
-    click.echo(f"pmemplan explain: {msg}", err=True)
-    sys.exit(EXIT_INPUT)
+from ._common import (check_output, force_option, kernel_callback, legacy_callback, output_option,
+                      write_output)
+from ._common import fail as _fail
 
 
 @click.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,11 +21,13 @@ def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
 @click.argument("addresses", nargs=-1, required=True, metavar="ADDRESS...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for scripts")
-@click.option("--kernel", metavar="V", help="kernel version (default: the file's)")
-@click.option("--legacy", default="5.2", show_default=True, metavar="V",
+@click.option("--kernel", metavar="V", callback=kernel_callback, help="kernel version (default: the file's)")
+@click.option("--legacy", default="5.2", show_default=True, metavar="V", callback=legacy_callback,
               help="the pre-5.3 kernel pfn_valid is also given for")
+@output_option("write the explanation to FILE instead of stdout")
+@force_option()
 def explain_command(file: str, addresses: Tuple[str, ...], fmt: str, kernel: Optional[str],
-                    legacy: str) -> None:
+                    legacy: str, output: Optional[str], force: bool) -> None:
     """Explain physical addresses of the platform in FILE.
 
     ADDRESS is a physical address (0x…, decimal, or with a K/M/G/T suffix), pfn:N or
@@ -38,12 +37,8 @@ def explain_command(file: str, addresses: Tuple[str, ...], fmt: str, kernel: Opt
     and its place in the namespace's info-block layout.
     """
     from ..errors import InputError, ValueParseError
-    from ..kversion import validate_kernels
     from ..loader import load_platform
-    try:
-        validate_kernels((kernel,) if kernel is not None else (), legacy or None)
-    except ValueParseError as e:
-        _fail(str(e))
+    check_output(output, force)
     try:
         if file == "-":
             platform = load_platform(sys.stdin.buffer.read(), name="<stdin>")
@@ -58,6 +53,7 @@ def explain_command(file: str, addresses: Tuple[str, ...], fmt: str, kernel: Opt
     except ValueParseError as e:
         _fail(str(e))
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        text = json.dumps(result.to_dict(), indent=2) + "\n"
     else:
-        click.echo(render_text(result), nl=False)
+        text = render_text(result)
+    write_output(output, text, force)

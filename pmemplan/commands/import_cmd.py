@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
-EXIT_INPUT = 2
+from ._common import check_output, force_option, kernel_callback, output_option, write_output
+from ._common import fail as _fail
+
 _MAX_INPUT = 64 << 20
-
-
-def _fail(msg: str) -> "NoReturn":  # type: ignore[name-defined]
-    click.echo(f"pmemplan import: {msg}", err=True)
-    sys.exit(EXIT_INPUT)
 
 
 def _read(path: str, what: str) -> str:
@@ -44,57 +40,6 @@ def _read(path: str, what: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def write_atomically(text: str, output: str, force: bool) -> None:
-    """Write ``output`` through a temporary file in its directory; never replace an
-    existing file unless ``force`` (the check and the write are one step: link(2))."""
-    if os.path.isdir(output):
-        _fail(f"{output}: is a directory")
-    if os.path.lexists(output) and not force:
-        _fail(f"{output} exists; use --force to overwrite it")
-    folder = os.path.dirname(os.path.abspath(output))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".pmemplan-", suffix=".tmp", dir=folder)
-    except OSError as e:
-        _fail(f"{output}: cannot write: {e.strerror or e}")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        if force:
-            os.replace(tmp, output)
-        else:
-            try:
-                os.link(tmp, output)
-            except FileExistsError:
-                _fail(f"{output} exists; use --force to overwrite it")
-            except OSError:
-                # no hard links here (some FUSE/network file systems): best effort
-                if os.path.lexists(output):
-                    _fail(f"{output} exists; use --force to overwrite it")
-                os.replace(tmp, output)
-    except OSError as e:
-        _fail(f"{output}: cannot write: {e.strerror or e}")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def check_output(output: str, force: bool) -> None:
-    """Fail before any work when ``output`` cannot be written: a directory, a folder that
-    does not exist or is not writable, or an existing file without ``force``."""
-    if os.path.isdir(output):
-        _fail(f"{output}: is a directory")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        _fail(f"{output}: no such directory: {os.path.dirname(output) or folder}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        _fail(f"{output}: cannot write: permission denied in {os.path.dirname(output) or folder}")
-    if os.path.lexists(output) and not force:
-        _fail(f"{output} exists; use --force to overwrite it")
-
-
 @click.command("import", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--iomem", "iomem_path", metavar="FILE", help="a /proc/iomem dump (read as root)")
 @click.option("--ndctl", "ndctl_path", metavar="FILE",
@@ -106,10 +51,11 @@ def check_output(output: str, force: bool) -> None:
               help="read the running system: /proc/iomem, /sys/bus/nd, /sys/bus/dax")
 @click.option("--root", default="/", show_default=True, metavar="DIR",
               help="with --live: the root of a captured tree instead of /")
-@click.option("--kernel", metavar="V", help="kernel version to write (default: the live one, else 6.1)")
+@click.option("--kernel", metavar="V", callback=kernel_callback,
+              help="kernel version to write (default: the live one, else 6.1)")
 @click.option("--name", metavar="NAME", help="platform name (default: imported)")
-@click.option("-o", "--output", metavar="FILE", help="write the platform to FILE instead of stdout")
-@click.option("--force", is_flag=True, help="overwrite FILE if it exists")
+@output_option("write the platform to FILE instead of stdout")
+@force_option()
 @click.option("-q", "--quiet", is_flag=True, help="no '# from:'/'# assumed:' lines on stderr")
 def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_path: Optional[str],
                    infoblock_paths: Tuple[str, ...], live: bool, root: str, kernel: Optional[str], name: Optional[str],
@@ -124,19 +70,12 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
     """
     from ..errors import InputError
     from ..importer import ImportMissing, build_platform, parse_daxctl, parse_iomem, parse_ndctl, read_live
-    from ..kversion import KernelVersion
 
     if not (iomem_path or ndctl_path or daxctl_path or live):
         _fail("nothing to import: give --iomem FILE, --ndctl FILE, --daxctl FILE and/or --live")
     if root != "/" and not live:
         _fail("--root applies to --live only")
-    if kernel is not None:
-        try:
-            KernelVersion.parse(kernel)
-        except ValueError as e:
-            _fail(f"--kernel: {e}")
-    if output is not None and output != "-":
-        check_output(output, force)
+    check_output(output, force)
     stdin_users = [p for p in (iomem_path, ndctl_path, daxctl_path) + infoblock_paths if p == "-"]
     if len(stdin_users) > 1:
         _fail("only one input can be read from standard input ('-')")
@@ -177,7 +116,4 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
     if not quiet:
         for n in result.notes:
             click.echo(f"pmemplan import: {n.line()}", err=True)
-    if output is None or output == "-":
-        click.echo(text, nl=False)
-    else:
-        write_atomically(text, output, force)
+    write_output(output, text, force)

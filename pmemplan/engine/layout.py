@@ -14,7 +14,6 @@ Pure: takes a :class:`~pmemplan.platform.Platform`, returns a
 from __future__ import annotations
 
 import copy
-import gc
 from bisect import bisect_left, bisect_right
 from typing import Dict, List, Optional, Tuple
 
@@ -80,14 +79,11 @@ def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True,
     """One platform through one kernel; ``verify`` re-runs the engine to check fixes,
     ``sections`` builds the shared-section map (the legacy comparison needs neither);
     ``stored``: existing namespaces keep the info block on their media (the legacy
-    comparison plans every namespace afresh instead)."""
-    gc_was = gc.isenabled()
-    gc.disable()   # the engine makes many small objects and no cycles worth collecting
-    try:
-        return _run_engine(platform, kernel, verify, sections, fixes, stored)
-    finally:
-        if gc_was:
-            gc.enable()
+    comparison plans every namespace afresh instead).
+
+    Leaves the cyclic GC alone: a caller that wants it paused wraps the call in
+    :func:`pmemplan.gc_paused` (the command line does)."""
+    return _run_engine(platform, kernel, verify, sections, fixes, stored)
 
 
 def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_sections: bool,
@@ -276,17 +272,39 @@ def _refuse(s: _Slot, err: Optional[KernelError]) -> bool:
         return False
     s.result.status = "refused"
     s.result.error = err
-    s.result.messages.append(f"Error: {err.message}")
+    s.result.messages.extend(_ndctl_lines(err.message))
     return True
+
+
+def _ndctl_lines(message: str) -> List[str]:
+    """The lines ndctl prints on stderr for a refusal: "Error: …" (its error() prefix;
+    the hint on a line of its own), or cmd_create_namespace()'s "failed to …" as is."""
+    if message.startswith("failed to "):
+        return [message.split(" (", 1)[0]]          # (pmemplan's explanation after it)
+    head, sep, hint = message.partition("; did you intend")
+    return [f"Error: {head}"] + ([f"did you intend{hint}"] if sep else [])
 
 
 # -- step 3: the kernel ---------------------------------------------------------------
 
+# The message of a failure (NamespaceError.message) is the text after dmesg's
+# "driver dev: " prefix; messages[] holds whole dmesg lines.  WARN() texts print without
+# a prefix; dev_dbg() texts (and pmemplan's own words for silent failures) not at all.
+_WARN_CAUSES = (Cause.RAM_OVERLAP, Cause.PFN_SPAN, Cause.ALTMAP_INVALID)
+_QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY)
+
+
 def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
     s.result.status = "failed"
     s.result.error = err
-    s.result.messages.append(f"{driver} {dev}: {err.message}")
-    s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
+    if err.cause in _WARN_CAUSES:
+        s.result.messages.append(err.message)
+    elif err.cause not in _QUIET_CAUSES:
+        s.result.messages.append(f"{driver} {dev}: {err.message}")
+    # really_probe() (drivers/base/dd.c) says nothing of -ENODEV/-ENXIO ("rejects match",
+    # dev_dbg only): no "probe of … failed" line for them
+    if err.errno not in ("ENXIO", "ENODEV"):
+        s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
 
 
 def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, int]],
@@ -405,7 +423,11 @@ def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot, memmap_on_memory: b
         notes.append(f"{s.ns.name}: memmap_on_memory not used, the kmem memmap is in DRAM: {why}")
     if k.error:
         dev = _dev_name("dax", s)
-        s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))
+        if k.cause == Cause.KMEM_TOO_SMALL and p.kernel.at_least(5, 11):
+            # 5.11+ dev_dax_kmem_probe(): two dev_warn() lines, then -EINVAL from the probe
+            # (observed: nv_kmem, e820 kmem steps); other kmem errors are pmemplan's words
+            s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))
+            s.result.messages.append(f"kmem: probe of {dev} failed with error -22")
     else:
         mem.add_system_ram(k.range_start, k.range_end)
 
@@ -746,9 +768,9 @@ def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
         if len(names) < 2:
             continue
         runs: List[SubsectionRun] = []
-        for s, e, name in inside:
-            a = (max(s, lo) - lo) // sub
-            b = (min(e, hi) - 1 - lo) // sub
+        for o_start, o_end, name in inside:
+            a = (max(o_start, lo) - lo) // sub
+            b = (min(o_end, hi) - 1 - lo) // sub
             if runs and runs[-1].owner == name and runs[-1].first + runs[-1].count >= a:
                 runs[-1].count = max(runs[-1].count, b - runs[-1].first + 1)
             else:

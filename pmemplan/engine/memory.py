@@ -154,7 +154,7 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
     lo, hi = (start, end) if p.subsection_hotplug else _section_expand(p, start, end)
     for addr in (lo, hi - 1):
         if mem.get_dev_pagemap(addr) is not None:
-            return KernelError("ENOMEM", f"{dev}: Conflicting mapping in same section",
+            return KernelError("ENOMEM", "Conflicting mapping in same section",   # dev_WARN(dev, …)
                                Cause.SECTION_CONFLICT)
     is_ram = mem.region_intersects_system_ram(lo, hi)
     if is_ram != REGION_DISJOINT:

@@ -10,11 +10,10 @@ from typing import Optional, Tuple
 
 from ..causes import Cause
 from ..platform import Namespace, Region
-from ..sizes import SZ_16M, format_size, in_unit
+from ..sizes import SZ_16M, format_size, in_unit, parse_size
 from .arch import ArchProfile
 from ..result import KernelError
 
-_UNIT_BYTES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 # ba9365c / 697680f / e47f490 (ndctl v68): region-align, 16M-minimum and 16M-start checks
 NDCTL_ALIGN_CHECKS = (68, 0)
 
@@ -72,7 +71,7 @@ def default_align(p: ArchProfile, region: Region, ns: Namespace) -> Tuple[int, O
 
 def did_you_intend(size: int, align: int, ways: int, unit: str) -> int:
     """ndctl's suggestion: the next multiple strictly above of max(unit, align) × ways."""
-    g = max(_UNIT_BYTES.get(unit, 1), align) * ways
+    g = max(parse_size(f"1{unit}") if unit else 1, align) * ways
     return (size // g + 1) * g
 
 

@@ -41,9 +41,6 @@ class SparseMap:
         """Section number of a physical address (the kernel takes a pfn; we take bytes)."""
         return addr // self.section_size
 
-    def section_nr_to_addr(self, nr: int) -> int:
-        return nr * self.section_size
-
     def subsection_map_index(self, addr: int) -> int:
         return (addr % self.section_size) // self.subsection_size
 
@@ -305,8 +302,3 @@ class SparseMap:
                 merged.append([a, b, e])
         return tuple(map(tuple, merged)), tuple(parts)
 
-    def present_sections(self) -> Iterator[Tuple[int, int, bool, int]]:
-        """(first_nr, end_nr, early, mask) in address order."""
-        out = [(a, b, bool(e), self.full_mask) for a, b, e in self._runs]
-        out += [(nr, nr + 1, bool(self._partial[nr][0]), self._partial[nr][1]) for nr in self._pkeys]
-        return iter(sorted(out))

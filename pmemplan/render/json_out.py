@@ -57,12 +57,7 @@ def _dump(obj: Any, depth: int = 0, expand: int = 0) -> str:
 
 
 def render_json(results: Union[LayoutResult, List[LayoutResult]], human: bool = False) -> str:
-    import gc
-    was = gc.isenabled()
-    gc.disable()    # many small dicts, no cycles: collection would only cost time
-    try:
+    from .._gc import gc_paused
+    with gc_paused():    # many small dicts, no cycles: collection would only cost time
         data = to_jsonable(results, human)
         return _dump(data, 0, 1 if isinstance(data, list) else 0) + "\n"
-    finally:
-        if was:
-            gc.enable()
