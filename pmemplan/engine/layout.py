@@ -353,7 +353,10 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     res.pfn = ib
     res.device = dev
     res.info_block = ib.to_dict()
-    res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
+    if s.stored_src is None:
+        # an existing namespace's block is read back at enable, not written: the creation
+        # messages ("… collision, truncate …") are not printed again (observed on 5.2.1)
+        res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
     if err:
         _fail(s, err, driver, dev)
@@ -537,6 +540,15 @@ def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProf
         return
     assumed: List[str] = []
     profiles: Dict[KernelVersion, ArchProfile] = {}
+    # the other regions where they were when the blocks were written: a region whose
+    # namespace records created_at is shifted back by that namespace's move (≤5.2 padded
+    # against other regions: ae86cbfef381, v5.0)
+    shift: Dict[str, int] = {}
+    for s in slots:
+        if s.ns.created_at is not None and s.result.start is not None and s.region.name not in shift:
+            shift[s.region.name] = s.ns.created_at - s.result.start
+    at_creation = {r.name: [(o.start + shift.get(o.name, 0), o.end + shift.get(o.name, 0))
+                            for o in platform.regions if o.name != r.name] for r in platform.regions}
     probed: Dict[Tuple[str, str], int] = {}   # (region, pfn|dax): devices probed so far
     for s in slots:
         s.probed = probed
@@ -566,7 +578,7 @@ def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProf
             cp = profiles[by] = _creator_profile(platform, by)
         ib = nd_pfn_init(cp, name=ns.name, start=at, size=res.size, devdax=devdax, map=res.map or "dev",
                          align=res.align, ram=mem.region_intersects_system_ram,
-                         other_regions=others[s.region.name])
+                         other_regions=at_creation[s.region.name])
         if isinstance(ib, KernelError):
             notes.append(f"{ns.name}: Linux {by} writes no info block at {at:#x} ({ib.message}); "
                          "laid out as a new namespace")
