@@ -460,3 +460,37 @@ def test_live_import_derives_info_blocks_from_sysfs(tmp_path):
         model = b.stored_info_block
         assert (blk.dataoff, blk.end_trunc, blk.npfns, blk.align, blk.start_pad) == \
             (model["dataoff"], model["end_trunc"], model["npfns"], model["align"], 0), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["5.2", "5.4", "5.10", "6.1", "6.12"]), st.sampled_from(["fsdax", "devdax"]),
+       st.sampled_from(["dev", "mem"]), st.sampled_from(["4K", "2M", "1G"]),
+       st.integers(1, 48), st.integers(0, 64))
+def test_read_back_block_equals_written(kernel, mode, map_, align, size_16m, start_2m):
+    """Property: an existing namespace whose info_block is exactly what its kernel wrote there
+    lays out like the namespace the creation path gives (status, usable size, lost space)."""
+    size = size_16m * 16 * M
+    start = 4 * G + start_2m * 2 * M
+    text = f"""format: 1
+kernel: "{kernel}"
+memory: [{{type: system-ram, start: 0x100000, size: 0x7ff00000}}]
+regions:
+  - name: region0
+    start: {start:#x}
+    size: {size:#x}
+    labels: false
+    namespaces: [{{name: namespace0.0, mode: {mode}, map: {map_}, align: {align}, exists: true}}]
+"""
+    from pmemplan.loader import load_platform_text
+    p = load_platform_text(text, "p.yaml")
+    created = compute_layout(p, None, None).namespace("namespace0.0")
+    if created.status != "enabled" or not created.stored_info_block:
+        return
+    sb = created.stored_info_block
+    ns = p.regions[0].namespaces[0]
+    ns.info_block = StoredInfoBlock.from_dict({k: sb[k] for k in ("dataoff", "npfns", "start_pad", "end_trunc",
+                                                                  "align", "version_minor", "mode")})
+    read = compute_layout(p, None, None).namespace("namespace0.0")
+    assert (read.status, read.usable_size) == (created.status, created.usable_size)
+    assert read.lost["start_pad"] == created.lost["start_pad"] and read.lost["end_trunc"] == created.lost["end_trunc"]
+    assert read.stored_info_block["source"] == "info_block"
