@@ -547,8 +547,10 @@ def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProf
     for s in slots:
         if s.ns.created_at is not None and s.result.start is not None and s.region.name not in shift:
             shift[s.region.name] = s.ns.created_at - s.result.start
-    at_creation = {r.name: [(o.start + shift.get(o.name, 0), o.end + shift.get(o.name, 0))
-                            for o in platform.regions if o.name != r.name] for r in platform.regions}
+    at_creation = others
+    if any(shift.values()):
+        at_creation = {r.name: [(o.start + shift.get(o.name, 0), o.end + shift.get(o.name, 0))
+                                for o in platform.regions if o.name != r.name] for r in platform.regions}
     probed: Dict[Tuple[str, str], int] = {}   # (region, pfn|dax): devices probed so far
     for s in slots:
         s.probed = probed
