@@ -38,6 +38,14 @@ class Cause(str, Enum):
     BTT_TOO_SMALL = "btt-too-small"
     BTT_SECTOR_SIZE = "btt-sector-size"
     BTT_VERSION = "btt-version"
+    # the kernel: an info block already on the media, validated again at enable
+    # (nd_pfn_validate(), docs/kernel-model.md §6.6): the namespace moved or the kernel changed
+    STORED_BAD_OFFSET = "stored-bad-offset"
+    STORED_MISALIGNED = "stored-misaligned"
+    STORED_PAGE_SIZE = "stored-page-size"
+    STORED_ALIGN_UNSUPPORTED = "stored-align-unsupported"
+    STORED_CAPACITY = "stored-capacity"
+    STORED_DAX_ALIGN = "stored-dax-align"
     # kmem (daxctl reconfigure-device --mode=system-ram): the namespace stays enabled
     KMEM_TOO_SMALL = "kmem-too-small"
     KMEM_UNSUPPORTED_KERNEL = "kmem-unsupported-kernel"
@@ -132,6 +140,34 @@ CAUSES: Dict[Cause, CauseInfo] = {
     Cause.BTT_VERSION: CauseInfo(
         "kernel", "unknown BTT version (only 1.1 and 2.0 exist)",
         "btt_devs.c initial offset per BTT version", "docs/kernel-model.md §9"),
+    Cause.STORED_BAD_OFFSET: CauseInfo(
+        "kernel", "the stored block's data start is no longer a multiple of its recorded align "
+        "(the range moved by something else than a multiple of it)",
+        "nd_pfn_validate(): \"bad offset: … dax disabled align: …\" (EOPNOTSUPP 5.7+, ENXIO before)",
+        "docs/kernel-model.md §6.6; 1ee6667cd8d1 (v4.7); observed on 6.1 (nv_shift)"),
+    Cause.STORED_MISALIGNED: CauseInfo(
+        "kernel", "the stored block's start (start + start_pad) or end (end - end_trunc) is no "
+        "longer memremap_compat_align()-aligned", "nd_pfn_validate(): \"resource start misaligned\" / "
+        "\"resource end misaligned\" (EOPNOTSUPP), 5.7+",
+        "docs/kernel-model.md §6.6; 9ffc1d19fc4a (v5.7); observed on 6.1 (nv_shift)"),
+    Cause.STORED_PAGE_SIZE: CauseInfo(
+        "kernel", "the stored block was written for bigger pages or a bigger struct page (map=dev)",
+        "nd_pfn_validate(): \"init failed, page size mismatch\" / \"struct page size mismatch\" "
+        "(EOPNOTSUPP), 5.4+", "docs/kernel-model.md §6.6"),
+    Cause.STORED_ALIGN_UNSUPPORTED: CauseInfo(
+        "kernel", "the stored devdax align is not one this kernel supports (e.g. 1 GiB without PUD THP)",
+        "nd_pfn_validate(): \"init failed, alignment mismatch\" (EOPNOTSUPP), 5.4+",
+        "docs/kernel-model.md §6.3, §6.6"),
+    Cause.STORED_CAPACITY: CauseInfo(
+        "kernel", "the stored block does not fit the namespace's current size (align or dataoff "
+        "beyond it, no data left)", "nd_pfn_validate(): \"alignment: … exceeds capacity\", \"pfn array "
+        "size exceeds capacity\", \"bad offset with small namespace\"; __nvdimm_setup_pfn() EINVAL",
+        "docs/kernel-model.md §6.6"),
+    Cause.STORED_DAX_ALIGN: CauseInfo(
+        "kernel", "the devdax data range of a stored block is no longer a multiple of its align "
+        "(the namespace shrank or grew)", "drivers/dax/bus.c alloc_dax_region(): range start and "
+        "length multiples of the align, else dax_pmem probe fails with ENOMEM (no message)",
+        "docs/kernel-model.md §6.6; 9d2d01a031a9 (v4.8)"),
     Cause.KMEM_TOO_SMALL: CauseInfo(
         "kernel", "the dax range holds no whole memory block after alignment",
         "dax kmem: add_memory() of whole blocks; 5.11+ \"rejecting DAX region without any "

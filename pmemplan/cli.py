@@ -62,7 +62,8 @@ class LazyGroup(click.Group):
              lazy_subcommands={"import": "pmemplan.commands.import_cmd:import_command",
                                "explain": "pmemplan.commands.explain_cmd:explain_command",
                                "plan": "pmemplan.commands.plan_cmd:plan_command",
-                               "commands": "pmemplan.commands.plan_cmd:commands_command"})
+                               "commands": "pmemplan.commands.plan_cmd:commands_command",
+                               "diff": "pmemplan.commands.diff_cmd:diff_command"})
 @click.version_option(package_name="pmemplan")
 def cli() -> None:
     """Plan Linux pmem namespaces: what a kernel and ndctl will do with a platform."""
@@ -199,14 +200,15 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
 
 @cli.command()
 @click.option("--result", is_flag=True, help="the schema of the layout JSON result instead")
+@click.option("--diff", "diff_", is_flag=True, help="the schema of pmemplan diff's JSON instead")
 @output_option("write the schema to FILE instead of stdout")
 @force_option()
-def schema(result: bool, output: Optional[str], force: bool) -> None:
+def schema(result: bool, diff_: bool, output: Optional[str], force: bool) -> None:
     """Print the JSON Schema of the platform format (for editors and check-jsonschema)."""
     check_output(output, force)
     import json
-    from .schema import platform_json_schema, result_json_schema
-    doc = result_json_schema() if result else platform_json_schema()
+    from .schema import diff_json_schema, platform_json_schema, result_json_schema
+    doc = diff_json_schema() if diff_ else result_json_schema() if result else platform_json_schema()
     write_output(output, json.dumps(doc, indent=2) + "\n", force)
 
 

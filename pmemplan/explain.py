@@ -137,7 +137,7 @@ def explain(platform: Platform, queries: Sequence[str], kernel: Optional[str] = 
     from .engine import compute_layout
     kv = kernel or platform.kernel
     res = compute_layout(platform, kv, legacy=None)
-    old = compute_layout(platform, legacy, legacy=None)
+    old = compute_layout(platform, legacy, legacy=None, stored=False)   # planned afresh, as layout's legacy comparison
     st, st_old = engine_state(platform, res), engine_state(platform, old)
     p = st.profile
     owners = _owners(platform, res)

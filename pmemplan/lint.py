@@ -102,6 +102,13 @@ RULES: Dict[str, Rule] = {r.id: r for r in (
          "the range stays where it is: a firmware move that is not a multiple of the section size "
          "(and of the align) breaks it.",
          "docs/kernel-model.md §6.2, §6.5"),
+    Rule("move-granule", "warning", "the stored info block survives only large firmware moves",
+         "An existing namespace's info block is validated again at every boot at the namespace's "
+         "current address: the data start must stay a multiple of the recorded align and, from 5.7, "
+         "the start a multiple of memremap_compat_align(). A 1 GiB devdax block (or one with pre-5.3 "
+         "padding) comes back only after moves by multiples of that granule; check a move first with "
+         "pmemplan diff.",
+         "docs/kernel-model.md §6.5, §6.6; oracle nv_shift (6.1)"),
 )}
 
 
@@ -254,7 +261,8 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
         if n.status != "enabled":
             continue
         ib = n.info_block or {}
-        if ib.get("end_trunc") and not _pre53(r):
+        kept = n.stored_info_block is not None and n.stored_info_block.get("written_by") != r.kernel
+        if ib.get("end_trunc") and not _pre53(r) and not kept:   # a kept block: legacy-padding below
             yield ("kernel-refuses", n.name, "warning",
                    f"{n.name}: the kernel truncates its end by {short_size(ib['end_trunc'])} "
                    f"(end not aligned to {short_size(max(n.align, compat or 0))})")
@@ -280,6 +288,24 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
                     yield ("kmem-partial", n.name, None,
                            f"{n.name}: kmem onlines {k.blocks} × {short_size(k.memory_block_size)} = "
                            f"{short_size(k.online_bytes)}; {short_size(unused)} of the dax range stays unused")
+        sb = n.stored_info_block
+        if sb is not None and n.status == "enabled":
+            g = max(sb["align"] or 0, compat or 0)
+            if _pre53(r):
+                # ≤5.2 maps whole sections: the padded range must stay section-aligned
+                g = max(g, r.arch_info.section_size)
+            if sb["start_pad"] or sb["end_trunc"]:
+                if not _pre53(r):
+                    yield ("legacy-padding", n.name, None,
+                           f"{n.name}: its info block keeps start_pad {short_size(sb['start_pad'])}, end_trunc "
+                           f"{short_size(sb['end_trunc'])} (written by Linux {sb['written_by'] or '≤5.2'}) under "
+                           f"Linux {r.kernel}: the usable size stays {short_size(n.usable_size or 0)}, and only "
+                           f"firmware moves by multiples of {short_size(g)} keep it valid")
+            elif g > (compat or 2 << 20):   # beyond the 2 MiB sub-section
+                yield ("move-granule", n.name, None,
+                       f"{n.name}: its info block (align {short_size(sb['align'])}) validates only at starts "
+                       f"that differ from {n.start:#x} by a multiple of {short_size(g)}: a firmware move by "
+                       f"anything else disables it (\"bad offset … dax disabled\")")
         if _pre53(r) and (ib.get("start_pad") or ib.get("end_trunc")):
             step = max(r.arch_info.section_size, n.align)
             yield ("legacy-padding", n.name, None,

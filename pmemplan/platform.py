@@ -163,6 +163,29 @@ class Previous(Record):
                                       "needs -f (force) to reconfigure it. Default true.")
 
 
+class StoredInfoBlock(Record):
+    """The pfn/dax info block on the media of a namespace that exists (``struct nd_pfn_sb``).
+
+    What ``ndctl read-infoblock -j`` shows; ``pmemplan import --infoblock`` fills it in.
+    ``mode`` is the signature (pfn: fsdax, dax: devdax), by default the namespace's mode;
+    ``page_size`` and ``page_struct_size`` (version 1.4 blocks) default to the page size of
+    the file's architecture and 64.
+    """
+    _title = "Stored info block"
+    dataoff: int = field(SIZE, description="Offset of the data from start + start_pad.")
+    npfns: int = field(integer(ge=0), description="Page frames recorded (4 KiB units before 5.3).")
+    start_pad: int = field(SIZE, description="Padding before the namespace start (written by ≤5.2).")
+    end_trunc: int = field(SIZE, description="Bytes cut off the namespace end.")
+    align: int = field(SIZE, description="The recorded pfn/dax align (0: none, before version 1.2).")
+    version_minor: int = field(integer(ge=0, le=65535), description="The block's version 1.N.")
+    mode: Optional[str] = field(choice("pfn", "dax"), None,
+                                description="The signature: pfn (fsdax) or dax (devdax); default: the "
+                                            "namespace's mode.")
+    page_size: Optional[int] = field(SIZE, None, description="PAGE_SIZE it was written for (1.4).")
+    page_struct_size: Optional[int] = field(integer(ge=0, le=65535), None,
+                                            description="sizeof(struct page) it was written for (1.4).")
+
+
 class Namespace(Record):
     """A namespace to create (ndctl create-namespace).  An intent (``pmemplan plan``) may give
     ``usable`` instead of a size, or a size as a share of the region (``N%``) or ``rest``;
@@ -227,6 +250,23 @@ class Namespace(Record):
                                   description="An intent (pmemplan plan): at least this much usable capacity, "
                                               "as ndctl list shows it, on every target kernel; the planner "
                                               "chooses the size.")
+    # the info block already on its media (exists: true, fsdax/devdax): as read back
+    # (info_block), or as the kernel created_by wrote it at the physical start created_at
+    # (defaults: the file's kernel, the namespace's current start); engine/pfn_devs.py
+    # nd_pfn_validate() checks it under the kernel laid out
+    info_block: Optional[StoredInfoBlock] = field(
+        one(StoredInfoBlock), None, title="Stored info block",
+        description="exists: true, fsdax/devdax: the pfn/dax info block on the media, as ndctl "
+                    "read-infoblock -j shows it (import --infoblock). Validated again under the kernel "
+                    "laid out, at the namespace's current address. Wins over created_by/created_at.")
+    created_by: Optional[str] = field(
+        checked(STR, _kernel), None, title="Created by",
+        description="exists: true, fsdax/devdax: the kernel that wrote the info block (default: the "
+                    "file's kernel); pmemplan computes the block it wrote.")
+    created_at: Optional[int] = field(
+        SIZE, None, title="Created at",
+        description="exists: true, fsdax/devdax: the namespace's physical start when the info block "
+                    "was written (default: its current start); a firmware move changes the region start.")
 
     _size_unit: str
     # intent: "N%" of the region or "rest" (what the others leave), from ``size:``
@@ -514,6 +554,23 @@ def check_platform(p: Platform) -> List[Tuple[Loc, str]]:
             if ns.state is not None and not ns.exists:
                 errs.append((nloc + ("state",), "state (what the machine shows) applies to a namespace "
                              "that exists (exists: true)"))
+            for key in ("info_block", "created_by", "created_at"):
+                if getattr(ns, key) is None:
+                    continue
+                if not ns.exists:
+                    errs.append((nloc + (key,), f"{key} (what is stored on the media) applies to a "
+                                 "namespace that exists (exists: true)"))
+                elif ns.mode not in ("fsdax", "devdax"):
+                    errs.append((nloc + (key,), f"{key} applies to fsdax and devdax namespaces "
+                                 f"(they hold a pfn/dax info block), not {ns.mode}"))
+            ib = ns.info_block
+            if ib is not None and ns.mode in ("fsdax", "devdax"):
+                want = "dax" if ns.mode == "devdax" else "pfn"
+                if ib.mode is not None and ib.mode != want:
+                    errs.append((nloc + ("info_block", "mode"), f"a {ib.mode} info block makes the "
+                                 f"namespace {'devdax' if ib.mode == 'dax' else 'fsdax'}, not {ns.mode}"))
+                if ib.align and not is_pow2(ib.align):
+                    errs.append((nloc + ("info_block", "align"), "a stored align is 0 or a power of two"))
             if ns.system_ram and ns.mode != "devdax":
                 errs.append((nloc + ("system_ram",), "system_ram (kmem) applies to devdax namespaces only"))
             if ns.align is not None and (not is_pow2(ns.align) or ns.align < 4096):

@@ -152,6 +152,9 @@ class NamespaceResult:
     pfn: Optional["InfoBlock"] = None  # the engine's info block (runtime mapping, reserves)
     # what may go wrong although the status stands (an imported namespace's next enable)
     warnings: List[str] = field(default_factory=list)
+    # the pfn/dax info block on the media of an existing namespace, when the engine
+    # validated it (engine/pfn_devs.py StoredBlock.to_dict(): fields, source, written_by/at)
+    stored_info_block: Optional[Dict[str, Any]] = None
 
     @property
     def end(self) -> Optional[int]:
@@ -172,6 +175,7 @@ class NamespaceResult:
             "suggestions": self.suggestions, "fixes": [f.to_dict() for f in self.fixes],
             "no_fix": self.no_fix,
             "messages": list(self.messages), "warnings": list(self.warnings),
+            "stored_info_block": self.stored_info_block,
         }
 
 

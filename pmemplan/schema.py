@@ -115,6 +115,13 @@ def result_defs() -> Dict[str, Any]:
                       "memmap_in_range_bytes": B}, "kmem"),
         "InfoBlock": _obj({"dataoff": B, "npfns": I, "start_pad": B, "end_trunc": B, "align": B,
                            "version_minor": I}, "Info block"),
+        "StoredInfoBlock": _obj({"mode": {"enum": ["pfn", "dax"]}, "dataoff": B, "npfns": I,
+                                 "start_pad": B, "end_trunc": B, "align": B, "version_minor": I,
+                                 "page_size": B, "page_struct_size": I,
+                                 "source": {"enum": ["info_block", "created_by", "assumed"]},
+                                 "written_by": _nullable(S), "written_at": _nullable(B)},
+                                "Stored info block", "The pfn/dax info block on an existing "
+                                "namespace's media, as the kernel validated it."),
         "Lost": _obj({k: B for k in LOST_KEYS}, "Lost capacity by cause"),
         "Namespace": _obj({
             "name": S, "region": S, "start": _nullable(B), "size": B, "mode": {"enum": list(MODES)},
@@ -123,7 +130,7 @@ def result_defs() -> Dict[str, Any]:
             "info_block": _nullable(_ref("InfoBlock")), "usable_size": _nullable(B), "lost": _ref("Lost"),
             "memmap_ram_bytes": B, "kmem": _nullable(_ref("Kmem")), "suggestions": strs,
             "fixes": _list(_ref("Fix")), "no_fix": _nullable(S), "messages": strs,
-            "warnings": strs}, "Namespace"),
+            "warnings": strs, "stored_info_block": _nullable(_ref("StoredInfoBlock"))}, "Namespace"),
         "Region": _obj({"name": S, "provider": {"enum": list(PROVIDERS)}, "start": B, "size": B, "align": B,
                         "available_size": B, "max_available_extent": B, "labels": {"type": "boolean"},
                         "interleave_ways": {"type": "integer", "minimum": 1}}, "Region"),
@@ -143,6 +150,48 @@ def result_defs() -> Dict[str, Any]:
                               "sections": _list(_ref("Section")), "summary": _ref("Summary")},
                              "Layout result", "One platform through one kernel."),
     }
+
+
+def diff_defs() -> Dict[str, Any]:
+    """The objects of ``pmemplan diff --format json`` (pmemplan/diff.py), on top of the
+    result's."""
+    B = _ref("Bytes")
+    S = {"type": "string"}
+    side = _nullable(_obj({"status": {"enum": ["enabled", "failed", "refused", "disabled"]},
+                           "start": _nullable(B), "size": B, "usable_size": _nullable(B), "mode": S,
+                           "align": B, "error": _nullable(_ref("Error")),
+                           "cause": _nullable(_ref("Cause"))}, "Side"))
+    return {
+        "RestoreAction": _obj({"kind": {"enum": ["move", "kernel", "recreate", "none"]}, "text": S,
+                               "data_lost": {"type": "boolean"}, "granule": _nullable(B),
+                               "target_start": _nullable(B), "align": _nullable(B),
+                               "kernel": _nullable(S)}, "Restore action"),
+        "NamespaceChange": _obj({"name": S, "change": {"enum": ["same", "moved", "resized", "broken",
+                                                               "recovered", "changed", "added", "removed"]},
+                                 "shift": _nullable({"type": "integer"}), "before": side, "after": side,
+                                 "restore": _list(_ref("RestoreAction"))}, "Namespace change"),
+        "SectionChange": _obj({"nr": {"type": "integer"}, "start": B,
+                               "change": {"enum": ["added", "removed", "changed"]},
+                               "before": _nullable(_ref("Section")), "after": _nullable(_ref("Section"))},
+                              "Section change"),
+        "Comparison": _obj({"before": _obj({"file": S, "kernel": S}, "Before"),
+                            "after": _obj({"file": S, "kernel": S}, "After"),
+                            "namespaces": _list(_ref("NamespaceChange")),
+                            "sections": _list(_ref("SectionChange")),
+                            "summary": _obj({"changes": {"type": "object",
+                                                         "additionalProperties": {"type": "integer"}},
+                                             "broken": _list(S)}, "Comparison summary")},
+                           "Comparison", "One (before kernel, after kernel) pair."),
+    }
+
+
+def diff_json_schema() -> Dict[str, Any]:
+    """The JSON Schema of ``pmemplan diff --format json``."""
+    return {"$schema": SCHEMA_DIALECT, "title": "pmemplan diff (format 1)",
+            "$defs": {**result_defs(), **diff_defs()},
+            "type": "object", "additionalProperties": False, "required": ["format", "comparisons", "broken"],
+            "properties": {"format": {"const": 1}, "broken": {"type": "boolean"},
+                           "comparisons": _list(_ref("Comparison"))}}
 
 
 def result_json_schema() -> Dict[str, Any]:

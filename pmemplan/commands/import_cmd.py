@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
@@ -45,6 +45,8 @@ def _read(path: str, what: str) -> str:
 @click.option("--ndctl", "ndctl_path", metavar="FILE",
               help="JSON from ndctl list (any of -R -N -D -v -u)")
 @click.option("--daxctl", "daxctl_path", metavar="FILE", help="JSON from daxctl list")
+@click.option("--infoblock", "infoblock_paths", metavar="FILE", multiple=True,
+              help="JSON from ndctl read-infoblock -j (repeatable): the info block on each namespace's media")
 @click.option("--live", is_flag=True,
               help="read the running system: /proc/iomem, /sys/bus/nd, /sys/bus/dax")
 @click.option("--root", default="/", show_default=True, metavar="DIR",
@@ -56,11 +58,12 @@ def _read(path: str, what: str) -> str:
 @force_option()
 @click.option("-q", "--quiet", is_flag=True, help="no '# from:'/'# assumed:' lines on stderr")
 def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_path: Optional[str],
-                   live: bool, root: str, kernel: Optional[str], name: Optional[str],
+                   infoblock_paths: Tuple[str, ...], live: bool, root: str, kernel: Optional[str], name: Optional[str],
                    output: Optional[str], force: bool, quiet: bool) -> None:
     """Describe a real machine as a platform file (format 1) without writing YAML.
 
-    Give any combination of --iomem, --ndctl, --daxctl and --live.  Every value that
+    Give any combination of --iomem, --ndctl, --daxctl and --live; --infoblock adds the
+    info blocks ndctl read-infoblock -j shows (for layout --kernel and pmemplan diff).  Every value that
     had to be derived or assumed is commented in the file ('# from:', '# assumed:')
     and listed on stderr.  Exit 2 when the inputs do not give a namespace's start.
     A live system without pmem gives its memory map alone (exit 0, said on stderr).
@@ -73,7 +76,7 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
     if root != "/" and not live:
         _fail("--root applies to --live only")
     check_output(output, force)
-    stdin_users = [p for p in (iomem_path, ndctl_path, daxctl_path) if p == "-"]
+    stdin_users = [p for p in (iomem_path, ndctl_path, daxctl_path) + infoblock_paths if p == "-"]
     if len(stdin_users) > 1:
         _fail("only one input can be read from standard input ('-')")
     sources: List[str] = []
@@ -94,8 +97,17 @@ def import_command(iomem_path: Optional[str], ndctl_path: Optional[str], daxctl_
         if daxctl_path:
             daxctl = parse_daxctl(_read(daxctl_path, "daxctl list JSON"), daxctl_path)
             sources.append(f"{daxctl_path} (daxctl list)")
+        blocks: Dict[str, Dict[str, Any]] = {}
+        if infoblock_paths:
+            from ..importer.infoblock import parse_infoblocks
+            for path in infoblock_paths:
+                for dev, blk in parse_infoblocks(_read(path, "ndctl read-infoblock JSON"), path).items():
+                    if dev in blocks and blocks[dev] != blk:
+                        _fail(f"{path}: {dev}: a different info block than an earlier --infoblock")
+                    blocks[dev] = blk
+                sources.append(f"{path} (ndctl read-infoblock)")
         result = build_platform(iomem=iomem, ndctl=ndctl, daxctl=daxctl, live=lv, kernel=kernel,
-                                name=name, sources=sources)
+                                name=name, sources=sources, infoblocks=blocks or None)
     except (InputError, ImportMissing) as e:
         _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     text = result.yaml()

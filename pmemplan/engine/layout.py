@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 from ..causes import Cause
 from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
-from ..result import (ArchInfo, KernelError, LayoutResult, NamespaceResult,
+from ..result import (ArchInfo, Fix, KernelError, LayoutResult, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
 from ..sizes import SZ_16M, align_up, format_size
 from . import ndctl as _ndctl
@@ -29,20 +29,27 @@ from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
 from .memory import (ERRNO, REGION_DISJOINT, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
-from .pfn_devs import InfoBlock, nd_pfn_init
+from .pfn_devs import InfoBlock, StoredBlock, nd_pfn_init, nd_pfn_validate, setup_stored_pfn, stored_from_init
 from .region_devs import RegionSpace
 from .suggest import candidate_fixes, verify_fixes
 
 
 class _Slot:
     """One namespace on its way through ndctl and the kernel."""
-    __slots__ = ("region", "rindex", "ns", "nindex", "result", "offset", "info")
+    __slots__ = ("region", "rindex", "ns", "nindex", "result", "offset", "info", "stored",
+                 "stored_failed", "probed", "stored_src")
 
     def __init__(self, region: Region, rindex: int, ns: Namespace, nindex: int,
                  result: NamespaceResult) -> None:
         self.region, self.rindex, self.ns, self.nindex, self.result = region, rindex, ns, nindex, result
         self.offset: Optional[int] = None
         self.info: Optional[InfoBlock] = None
+        self.stored: Optional[StoredBlock] = None   # the block on its media (exists: true)
+        self.stored_failed = False                  # refused by nd_pfn_validate()
+        self.probed: Dict[Tuple[str, str], int] = {}
+        # (source, kernel, start) of the block this kernel writes here for an existing
+        # namespace laid out by the creation path (reported as its stored block)
+        self.stored_src: Optional[Tuple[str, str, int]] = None
 
 
 def _dev_name(kind: str, slot: _Slot) -> str:
@@ -68,17 +75,19 @@ def _region_align(p: ArchProfile, r: Region, notes: List[str]) -> Tuple[Optional
 
 
 def run_engine(platform: Platform, kernel: KernelVersion, verify: bool = True,
-               sections: bool = True, fixes: bool = True) -> LayoutResult:
+               sections: bool = True, fixes: bool = True, stored: bool = True) -> LayoutResult:
     """One platform through one kernel; ``verify`` re-runs the engine to check fixes,
-    ``sections`` builds the shared-section map (the legacy comparison needs neither).
+    ``sections`` builds the shared-section map (the legacy comparison needs neither);
+    ``stored``: existing namespaces keep the info block on their media (the legacy
+    comparison plans every namespace afresh instead).
 
     Leaves the cyclic GC alone: a caller that wants it paused wraps the call in
     :func:`pmemplan.gc_paused` (the command line does)."""
-    return _run_engine(platform, kernel, verify, sections, fixes)
+    return _run_engine(platform, kernel, verify, sections, fixes, stored)
 
 
 def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_sections: bool,
-                want_fixes: bool) -> LayoutResult:
+                want_fixes: bool, want_stored: bool = True) -> LayoutResult:
     notes: List[str] = []
     ram = [(m.start, m.end) for m in platform.memory if m.type == "system-ram"]
     boot_mem_end = max((e for _, e in ram), default=0)
@@ -102,6 +111,8 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
 
     others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
               for r in platform.regions}
+    if want_stored:
+        prepare_stored_blocks(platform, kernel, p, slots, mem, others, notes)
     observed = observed_states(platform, kernel, slots)
     for slot in slots:
         if slot.result.status == "enabled":
@@ -116,7 +127,9 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     candidates = {}
     for slot in slots:
         _account(slot)
-        if slot.result.status not in ("enabled", "disabled") and want_fixes:
+        if slot.result.status not in ("enabled", "disabled") and want_fixes and slot.stored_failed:
+            candidates[slot.ns.name] = stored_block_fixes(p, slot)
+        elif slot.result.status not in ("enabled", "disabled") and want_fixes:
             candidates[slot.ns.name] = candidate_fixes(p, slot.region, aligns[slot.region.name][0],
                                                        spaces[slot.region.name], slot.ns, slot.result)
     if verify and candidates:
@@ -323,6 +336,9 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         return
     # fsdax / devdax through a pfn or dax device
     devdax = ns.mode == "devdax"
+    if s.stored is not None:
+        _enable_stored(p, mem, s, start, size)
+        return
     dev = _dev_name("dax" if devdax else "pfn", s)
     driver = "dax_pmem" if devdax else "nd_pmem"
     if size < SZ_16M:   # nd_namespace_store(): a claim needs 16 MiB
@@ -337,7 +353,10 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     res.pfn = ib
     res.device = dev
     res.info_block = ib.to_dict()
-    res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
+    if s.stored_src is None:
+        # an existing namespace's block is read back at enable, not written: the creation
+        # messages ("… collision, truncate …") are not printed again (observed on 5.2.1)
+        res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
     if err:
         _fail(s, err, driver, dev)
@@ -346,6 +365,9 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"
     if ib.mode == "mem":
         res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
+    if s.stored_src is not None:
+        src, by, at = s.stored_src
+        res.stored_info_block = stored_from_init(ib, source=src, written_by=by, written_at=at).to_dict()
 
 
 def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, end: int,
@@ -454,7 +476,9 @@ def _enable_observed(p: ArchProfile, mem: MemoryState, s: _Slot, state: str,
         return                          # mapped by nobody; its next enable: _predict_disabled
     _enable(p, mem, s, others, notes)
     res = s.result
-    if res.status == "enabled":
+    if res.status == "enabled" or s.stored_failed:
+        # a stored block the kernel refuses: the namespace is no longer where (or under
+        # the kernel) it was seen enabled — the refusal stands
         return
     # enabled on the machine: it was enabled when it was created, which probes no existing
     # range first; what the model refuses now happens on the next enable
@@ -487,6 +511,205 @@ def _predict_disabled(p: ArchProfile, mem: MemoryState, slots: List[_Slot], obse
         res.usable_size, res.pages_in, res.memmap_ram_bytes = None, None, 0
         res.info_block, res.pfn, res.device = None, None, None
         s.info = None
+
+
+# -- stored info blocks: what a kernel upgrade or a firmware move does ----------------
+#
+# A namespace that exists keeps the pfn/dax info block on its media; every enable validates
+# it again (engine/pfn_devs.py nd_pfn_validate(), docs/kernel-model.md §6.6) at the
+# namespace's current address, under the kernel laid out.  The block is the one the file
+# records (info_block), or the one `created_by` (default: the file's kernel) wrote at
+# `created_at` (default: the current start).  Written by this kernel at this address, it is
+# exactly what creation gives, so the creation path is kept for it.
+
+def _creator_profile(platform: Platform, by: KernelVersion) -> ArchProfile:
+    ram_end = max((m.end for m in platform.memory if m.type == "system-ram"), default=0)
+    return arch_profile(platform.arch, by, page_size=platform.page_size, mmu=platform.mmu,
+                        phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
+                        bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=ram_end)
+
+
+def prepare_stored_blocks(platform: Platform, kernel: KernelVersion, p: ArchProfile, slots: List[_Slot],
+                          mem: MemoryState, others: Dict[str, List[Tuple[int, int]]],
+                          notes: List[str]) -> None:
+    """Set ``slot.stored`` for every existing fsdax/devdax namespace whose block is not the
+    one this kernel would write at its current address."""
+    try:
+        file_kernel = platform.kernel_version
+    except ValueError:
+        return
+    assumed: List[str] = []
+    profiles: Dict[KernelVersion, ArchProfile] = {}
+    # the other regions where they were when the blocks were written: a region whose
+    # namespace records created_at is shifted back by that namespace's move (≤5.2 padded
+    # against other regions: ae86cbfef381, v5.0)
+    shift: Dict[str, int] = {}
+    for s in slots:
+        if s.ns.created_at is not None and s.result.start is not None and s.region.name not in shift:
+            shift[s.region.name] = s.ns.created_at - s.result.start
+    at_creation = others
+    if any(shift.values()):
+        at_creation = {r.name: [(o.start + shift.get(o.name, 0), o.end + shift.get(o.name, 0))
+                                for o in platform.regions if o.name != r.name] for r in platform.regions}
+    probed: Dict[Tuple[str, str], int] = {}   # (region, pfn|dax): devices probed so far
+    for s in slots:
+        s.probed = probed
+        ns, res = s.ns, s.result
+        if not ns.exists or ns.mode not in ("fsdax", "devdax") or res.status != "enabled" or res.start is None:
+            continue
+        if s.region.pagemap and ns.mode == "fsdax" and res.map == "mem":
+            continue                    # a raw range with pages in RAM: no info block
+        devdax = ns.mode == "devdax"
+        rec = ns.info_block
+        if rec is not None:
+            s.stored = StoredBlock(rec.mode or ("dax" if devdax else "pfn"), rec.dataoff, rec.npfns,
+                                   rec.start_pad, rec.end_trunc, rec.align, rec.version_minor,
+                                   rec.page_size if rec.page_size is not None else p.page_size,
+                                   rec.page_struct_size if rec.page_struct_size is not None else 64)
+            continue
+        by = KernelVersion.parse(ns.created_by) if ns.created_by else file_kernel
+        at = ns.created_at if ns.created_at is not None else res.start
+        src = "created_by" if ns.created_by or ns.created_at is not None else "assumed"
+        if by == kernel and at == res.start:
+            s.stored_src = (src, str(by), at)
+            continue
+        if ns.created_by is None and ns.created_at is None:
+            assumed.append(ns.name)
+        cp = profiles.get(by)
+        if cp is None:
+            cp = profiles[by] = _creator_profile(platform, by)
+        ib = nd_pfn_init(cp, name=ns.name, start=at, size=res.size, devdax=devdax, map=res.map or "dev",
+                         align=res.align, ram=mem.region_intersects_system_ram,
+                         other_regions=at_creation[s.region.name])
+        if isinstance(ib, KernelError):
+            notes.append(f"{ns.name}: Linux {by} writes no info block at {at:#x} ({ib.message}); "
+                         "laid out as a new namespace")
+            continue
+        s.stored = stored_from_init(ib, source=src, written_by=str(by), written_at=at)
+    if assumed:
+        shown = ", ".join(assumed[:4]) + (f" and {len(assumed) - 4} more" if len(assumed) > 4 else "")
+        notes.append(f"{shown}: no info_block or created_by given: the info block on the media is taken "
+                     f"to be the one Linux {file_kernel} (the file's kernel) writes at the current start")
+
+
+def _probe_dev(kind: str, s: _Slot, slots_enabled: int) -> str:
+    """The device nd_pfn_probe()/nd_dax_probe() allocates at boot: after the region's seed
+    (pfnX.0 / daxX.0), one per namespace that claimed one (observed: dax0.1, pfn1.1)."""
+    n = s.ns.name
+    region = n[len("namespace"):].split(".")[0] if n.startswith("namespace") and "." in n else str(s.rindex)
+    return f"{kind}{region}.{1 + slots_enabled}"
+
+
+def probe_failed_line(p: ArchProfile, driver: str, dev: str, errno: int) -> str:
+    """The driver core's line for a failed probe: v6.9 "driver core: Log probe failure as
+    error and with device metadata" (commit not pinned) made it a dev_err() of the device
+    (observed on 6.12: "nd_pmem namespace2.0: probe with driver nd_pmem failed with error
+    -95"); before, "nd_pmem: probe of namespace2.0 failed with error -95" (observed on 6.1)."""
+    if p.kernel.at_least(6, 9):
+        return f"{driver} {dev}: probe with driver {driver} failed with error -{errno}"
+    return f"{driver}: probe of {dev} failed with error -{errno}"
+
+
+def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size: int) -> None:
+    res, ns = s.result, s.ns
+    sb = s.stored
+    assert sb is not None
+    kind = "dax" if sb.signature == "dax" else "pfn"
+    earlier = s.probed
+    key = (s.region.name, kind)
+    dev = _probe_dev(kind, s, earlier.get(key, 0))
+    res.stored_info_block = sb.to_dict()
+    used = nd_pfn_validate(p, sb, ns_name=ns.name, start=start, size=size, map=res.map or "dev")
+    got = used if isinstance(used, KernelError) else \
+        setup_stored_pfn(p, used, start=start, size=size, map=res.map or "dev")
+    if isinstance(got, KernelError):
+        v = got
+        s.stored_failed = True
+        res.status = "failed"
+        res.error = v
+        res.messages.append(f"{dev}: {v.message}")
+        res.messages.append(probe_failed_line(p, "nd_pmem", ns.name, ERRNO.get(v.errno, 0)))
+        if v.errno != "EOPNOTSUPP":
+            # before v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid"
+            # only -EOPNOTSUPP kept the pmem driver from attaching the raw namespace
+            res.warnings.append(f"before 5.7 the pmem driver then attaches {ns.name} as a raw block "
+                                "device of its full size: the info block and the data are exposed at "
+                                "the wrong offset (do not mount it)")
+        return
+    ib: InfoBlock = got
+    driver = "dax_pmem" if sb.signature == "dax" else "nd_pmem"
+    if ib.mode == "dev":
+        # __nvdimm_setup_pfn(): dev_info on the bound pfn/dax device (observed on 6.1 after a
+        # shrink: "nd_pmem pfn2.1: …", "dax_pmem dax0.1: …")
+        runtime = (ib.map_end - ib.map_start - ib.dataoff) // p.page_size
+        if sb.npfns > runtime:
+            res.messages.append(f"{driver} {dev}: number of pfns truncated from {sb.npfns} to {runtime}")
+    if sb.signature == "dax" and ib.align and (ib.usable_size % ib.align
+                                               or (ib.map_start + ib.dataoff) % ib.align):
+        # drivers/dax/bus.c alloc_dax_region() (v4.8 9d2d01a031a9 "dax: check resource
+        # alignment at dax region/device create"): silently NULL, dax_pmem fails -ENOMEM;
+        # the namespace itself yields to its dax device as always
+        s.stored_failed = True
+        res.status = "failed"
+        res.error = KernelError("ENOMEM", f"dax range {ib.map_start + ib.dataoff:#x}+{ib.usable_size:#x} "
+                                f"not aligned to {ib.align:#x}", Cause.STORED_DAX_ALIGN)
+        res.messages.append(probe_failed_line(p, "dax_pmem", dev, ERRNO["ENOMEM"]))
+        return
+    s.info = ib
+    res.pfn = ib
+    res.device = dev
+    res.info_block = ib.to_dict()
+    earlier[key] = earlier.get(key, 0) + 1
+    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
+    if err:
+        _fail(s, err, driver, dev)
+        return
+    res.usable_size = ib.usable_size
+    res.pages_in = "pmem" if ib.mode == "dev" else "ram"
+    if ib.mode == "mem":
+        res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
+
+
+def stored_block_starts(p: ArchProfile, sb: StoredBlock, start: int, size: int) -> Optional[Tuple[int, int]]:
+    """(residue, granule): the starts at which ``sb`` passes nd_pfn_validate()'s placement
+    checks are residue + k·granule (None: no start does)."""
+    align = sb.align or (1 << (sb.dataoff.bit_length() - 1) if sb.dataoff else 0)
+    compat = p.compat_align or 0
+    g = max(align, compat, p.page_size)
+    if align >= compat and align:
+        c = (-sb.dataoff - sb.start_pad) % align
+    else:
+        c = (-sb.start_pad) % g
+    ok = ((not align or (c + sb.dataoff + sb.start_pad) % align == 0)
+          and (not compat or ((c + sb.start_pad) % compat == 0 and (c + size - sb.end_trunc) % compat == 0)))
+    return (c % g, g) if ok else None
+
+
+def stored_block_fixes(p: ArchProfile, s: _Slot) -> List[Fix]:
+    """Moves of the region that put the namespace back where its block validates (the
+    block is where the media says: only for info_block or created_at, not a default)."""
+    sb, res, r = s.stored, s.result, s.region
+    if sb is None or res.start is None or (s.ns.info_block is None and s.ns.created_at is None):
+        return []
+    got = stored_block_starts(p, sb, res.start, res.size)
+    if got is None:
+        return []
+    c, g = got
+    down = res.start - ((res.start - c) % g)
+    up = down + g
+    out: List[Fix] = []
+    for ns_start in (down, up):
+        if ns_start == res.start:
+            continue
+        delta = ns_start - res.start
+        new = r.start + delta
+        if new < 0:
+            continue
+        word = "up" if delta > 0 else "down"
+        out.append(Fix(f"move {r.name} {word} by {format_size(abs(delta))} to {new:#x}: the info block on "
+                       f"{s.ns.name} validates at starts {format_size(g)} apart (data kept)",
+                       {"region.start": new}))
+    return out
 
 
 # -- step 5: capacity and sections ----------------------------------------------------
@@ -577,13 +800,16 @@ def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
 # -- the public entry point -------------------------------------------------------------
 
 def compute_layout(platform: Platform, kernel: Optional[str] = None,
-                   legacy: Optional[str] = "5.2") -> LayoutResult:
-    """Run ``platform`` through ``kernel`` (default: the file's) and compare with ``legacy``."""
+                   legacy: Optional[str] = "5.2", stored: bool = True) -> LayoutResult:
+    """Run ``platform`` through ``kernel`` (default: the file's) and compare with ``legacy``.
+
+    ``stored=False`` plans existing namespaces afresh instead of validating the info
+    blocks on their media (the legacy comparison always does)."""
     kv = KernelVersion.parse(kernel) if kernel else platform.kernel_version
-    res = run_engine(platform, kv)
+    res = run_engine(platform, kv) if stored else run_engine(platform, kv, stored=False)
     if legacy:
         lv = KernelVersion.parse(legacy)
-        old = run_engine(platform, lv, verify=False, sections=False, fixes=False)
+        old = run_engine(platform, lv, verify=False, sections=False, fixes=False, stored=False)
         res.legacy = old
         res.summary.legacy_kernel = str(lv)
         saved = 0

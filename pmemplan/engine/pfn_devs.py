@@ -166,3 +166,150 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
                      map_start=s1, map_end=end - end_trunc,
                      altmap_base=(s1 - s1 % ss) if map == "dev" else None,
                      messages=tuple(messages))
+
+
+# -- an info block already on the media: nd_pfn_validate() and __nvdimm_setup_pfn() ------
+#
+# At every enable (every boot) the pmem driver probes a namespace for an existing block
+# (nd_pfn_probe()/nd_dax_probe() -> nd_pfn_validate()) and, when one is found, uses it as
+# written: it is never re-laid out for the namespace's current address.  Checks in the order
+# of drivers/nvdimm/pfn_devs.c nd_pfn_validate() (read at torvalds/linux 47d154eb2ac4, the
+# current file, and 03dca343afe0, ~v4.9; era notes in docs/kernel-model.md §6.6).
+
+@dataclass
+class StoredBlock:
+    """``struct nd_pfn_sb`` as it sits on the media (the fields validation reads)."""
+    signature: str          # "pfn" (NVDIMM_PFN_INFO, fsdax) | "dax" (NVDIMM_DAX_INFO, devdax)
+    dataoff: int
+    npfns: int
+    start_pad: int
+    end_trunc: int
+    align: int
+    version_minor: int
+    page_size: int
+    page_struct_size: int
+    source: str = "info_block"   # "info_block" | "created_by" | "assumed"
+    written_by: Optional[str] = None   # the kernel that wrote it (created_by / assumed)
+    written_at: Optional[int] = None   # the physical start it was written at
+
+    def to_dict(self) -> dict:
+        return {"mode": self.signature, "dataoff": self.dataoff, "npfns": self.npfns,
+                "start_pad": self.start_pad, "end_trunc": self.end_trunc, "align": self.align,
+                "version_minor": self.version_minor, "page_size": self.page_size,
+                "page_struct_size": self.page_struct_size, "source": self.source,
+                "written_by": self.written_by, "written_at": self.written_at}
+
+
+def stored_from_init(ib: InfoBlock, *, source: str, written_by: str, written_at: int) -> StoredBlock:
+    """The block nd_pfn_init() wrote (``ib``), as it stays on the media."""
+    return StoredBlock("dax" if ib.signature == DAX_SIG else "pfn", ib.dataoff, ib.npfns,
+                       ib.start_pad, ib.end_trunc, ib.align, ib.version_minor, ib.page_size,
+                       ib.page_struct_size, source, written_by, written_at)
+
+
+# sizeof(struct page) on the kernels modelled (production configs): 64 bytes
+_SIZEOF_STRUCT_PAGE = 64
+
+
+def _ilog2_pow(x: int) -> int:
+    return 1 << (x.bit_length() - 1) if x > 0 else 0
+
+
+def nd_pfn_validate(p: ArchProfile, sb: StoredBlock, *, ns_name: str, start: int,
+                    size: int, map: str) -> Union[StoredBlock, KernelError]:
+    """Validate stored block ``sb`` for namespace [start, start+size) under kernel ``p.kernel``.
+
+    Returns the block as the kernel then uses it (version fix-ups applied) or the
+    refusal: errno and the dev_err text (printed on the probing pfnX.Y / daxX.Y device).
+    """
+    k = p.kernel
+    # v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid": every check
+    # after the block proved self-consistent returns -EOPNOTSUPP (the namespace stays
+    # disabled); before, -EINVAL / -EBUSY / -ENXIO (and the pmem driver fell back to raw)
+    v57 = k.at_least(5, 7)
+    start_pad, end_trunc, align = sb.start_pad, sb.end_trunc, sb.align
+    page_size, psize = sb.page_size, sb.page_struct_size
+    # version fix-ups (nd_pfn_validate): minor < 1 had no padding fields, minor < 2 no
+    # align (v4.5 315c562536c4 "libnvdimm, pfn: add 'align' attribute, default to
+    # HPAGE_SIZE"), minor < 4 no page_size / page_struct_size (v5.4, the pfn-superblock
+    # page-size fields; commit not pinned, docs/kernel-model.md §6.6)
+    if sb.version_minor < 1:
+        start_pad = end_trunc = 0
+    if sb.version_minor < 2:
+        align = 0
+    if sb.version_minor < 4 and k.at_least(5, 4):
+        psize, page_size = _STRUCT_PAGE, p.page_size
+    if align == 0:
+        # v4.7 1ee6667cd8d1 "libnvdimm, pfn, dax: fix initialization vs autodetect for
+        # mode + alignment": an unrecorded align is the largest power of two <= dataoff
+        align = _ilog2_pow(sb.dataoff)
+    used = StoredBlock(sb.signature, sb.dataoff, sb.npfns, start_pad, end_trunc, align,
+                       sb.version_minor, page_size, psize, sb.source, sb.written_by, sb.written_at)
+    if k.at_least(5, 4):
+        # v5.4 (the page-size superblock fields): a block written for larger pages, or for
+        # a bigger struct page, cannot host this kernel's memmap (map=dev only)
+        if map == "dev" and page_size > p.page_size:
+            return KernelError("EOPNOTSUPP", f"init failed, page size mismatch {page_size}",
+                               Cause.STORED_PAGE_SIZE)
+        if map == "dev" and psize < _SIZEOF_STRUCT_PAGE:
+            return KernelError("EOPNOTSUPP", f"init failed, struct page size mismatch {psize}",
+                               Cause.STORED_PAGE_SIZE)
+        # v5.4 nd_supported_alignment() (same series): devdax blocks only
+        if sb.signature == "dax" and align not in p.supported_alignments():
+            return KernelError("EOPNOTSUPP", f"init failed, alignment mismatch: "
+                                             f"{p.default_pfn_align()}:{align}", Cause.STORED_ALIGN_UNSUPPORTED)
+    if align > size:
+        return KernelError("EOPNOTSUPP" if v57 else "EINVAL",
+                           f"alignment: {align:x} exceeds capacity {size:x}", Cause.STORED_CAPACITY)
+    if sb.dataoff >= size:
+        return KernelError("EOPNOTSUPP" if v57 else "EBUSY",
+                           f"pfn array size exceeds capacity of {ns_name}", Cause.STORED_CAPACITY)
+    # the data start must still be a multiple of the recorded align (since v4.7
+    # 1ee6667cd8d1; the absolute address with start_pad since v5.0)
+    if (align and (start + sb.dataoff + start_pad) % align) or sb.dataoff % p.page_size:
+        return KernelError("EOPNOTSUPP" if v57 else "ENXIO",
+                           f"bad offset: {sb.dataoff:#x} dax disabled align: {align:#x}",
+                           Cause.STORED_BAD_OFFSET)
+    if p.compat_align is not None:
+        # v5.7 (memremap_compat_align(), 9ffc1d19fc4a and the libnvdimm-for-5.7 pull)
+        if (start + start_pad) % p.compat_align:
+            return KernelError("EOPNOTSUPP", "resource start misaligned", Cause.STORED_MISALIGNED)
+        if (start + size - end_trunc) % p.compat_align:
+            return KernelError("EOPNOTSUPP", "resource end misaligned", Cause.STORED_MISALIGNED)
+    # current source, version not pinned: applied from 6.2 on like the matching creation
+    # check in _init_subsection_era ("This results in zero size devices")
+    if k.at_least(6, 2) and sb.dataoff >= size - start_pad - end_trunc:
+        return KernelError("EOPNOTSUPP", "bad offset with small namespace", Cause.STORED_CAPACITY)
+    return used
+
+
+def setup_stored_pfn(p: ArchProfile, sb: StoredBlock, *, start: int, size: int,
+                     map: str) -> Union[InfoBlock, KernelError]:
+    """__nvdimm_setup_pfn(): the mapping a validated block gives (nothing is rewritten).
+
+    The pgmap range is [start + start_pad, end - end_trunc); the data (the sysfs size of
+    the pfn/dax device, pfn_devs.c size_show()) is what follows dataoff in it.  A block
+    written with ≤5.2 padding keeps its start_pad/end_trunc under every later kernel, so
+    its usable size does not grow.
+    """
+    k = p.kernel
+    reserve = p.info_block_reserve if k.at_least(5, 1) else SZ_8K
+    end = start + size
+    map_start, map_end = start + sb.start_pad, end - sb.end_trunc
+    if map == "mem" and sb.dataoff < reserve:
+        return KernelError("EINVAL", "info block offset below the info-block reserve",
+                           Cause.STORED_CAPACITY)
+    usable = max(map_end - map_start - sb.dataoff, 0)
+    # the memmap of map=dev sits between the info-block reserve and dataoff
+    budget = max(min(_STRUCT_PAGE * (usable // p.page_size), sb.dataoff - reserve), 0) if map == "dev" else 0
+    if k.at_least(5, 3):
+        altmap = map_start - map_start % SUBSECTION_SIZE      # SUBSECTION_ALIGN_DOWN (5.3)
+    else:
+        altmap = map_start - map_start % p.section_size       # PFN_SECTION_ALIGN_DOWN
+    return InfoBlock(signature=DAX_SIG if sb.signature == "dax" else PFN_SIG, dataoff=sb.dataoff,
+                     npfns=sb.npfns, start_pad=sb.start_pad, end_trunc=sb.end_trunc, align=sb.align,
+                     version_minor=sb.version_minor, mode=map, page_size=p.page_size,
+                     page_struct_size=sb.page_struct_size, layout_align=sb.align,
+                     memmap_budget=budget, info_reserve=reserve, usable_size=usable,
+                     map_start=map_start, map_end=map_end,
+                     altmap_base=altmap if map == "dev" else None)

@@ -76,7 +76,8 @@ class _Builder:
 def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[NdctlInfo] = None,
                    daxctl: Optional[Dict[str, DaxDevice]] = None, live: Optional[LiveCapture] = None,
                    kernel: Optional[str] = None, name: Optional[str] = None,
-                   sources: Sequence[str] = (), check: bool = True) -> ImportResult:
+                   sources: Sequence[str] = (), check: bool = True,
+                   infoblocks: Optional[Dict[str, Dict[str, Any]]] = None) -> ImportResult:
     """Join the inputs into a format-1 platform.
 
     Raises :class:`ImportMissing` when a region's or a namespace's physical start is not
@@ -201,6 +202,9 @@ def build_platform(iomem: Optional[List[Resource]] = None, ndctl: Optional[Ndctl
         b.note("note", "platform", None, "the ndctl list input has -u sizes (two decimals): every value "
                "derived from them is marked \"approximate\"")
     data["regions"] = [_region_dict(r) for r in regions]
+    _derive_infoblocks(b, data, regions, kver, infoblocks or {})
+    if infoblocks:
+        _add_infoblocks(b, data, infoblocks)
     _tag_ns_notes(b, regions)
     if check:
         _check(b, res, regions, kv)
@@ -404,6 +408,7 @@ def _namespaces(b: _Builder, r: _Region, dax: Dict[str, DaxDevice], kver: Kernel
         listed.append(NdNamespace(f"namespace{_num(r.name)}.0", region=r.name, source="iomem", enabled=False))
     for n in listed:
         ns = _Ns(n.dev)
+        ns.holder, ns.holder_resource = n.holder, n.holder_resource
         t = n.dev
         ns.enabled = n.enabled
         ns.label_uuid = bool(n.raw_uuid)
@@ -535,6 +540,63 @@ def _region_dict(r: _Region) -> Dict[str, Any]:
         nss.append(n)
     d["namespaces"] = nss
     return d
+
+
+def _derive_infoblocks(b: _Builder, data: Dict[str, Any], regions: List[_Region], kver: KernelVersion,
+                       given: Dict[str, Dict[str, Any]]) -> None:
+    """``info_block`` from sysfs when read-infoblock output is not given: the pfn/dax device's
+    ``resource`` is start + start_pad + dataoff and its ``size`` what follows up to
+    end − end_trunc (drivers/nvdimm/pfn_devs.c resource_show()/size_show()); start_pad is
+    taken as 0, which every 5.3+ kernel writes (docs/kernel-model.md §6.1, §6.6)."""
+    if not kver.at_least(5, 3):
+        return                      # ≤5.2 may have written a start_pad sysfs cannot separate
+    by_name = {ns.name: ns for r in regions for ns in r.namespaces}
+    for r in data.get("regions", ()):
+        for n in r.get("namespaces", ()):
+            ns = by_name.get(n["name"])
+            if ns is None or n["name"] in given or n.get("mode") not in ("fsdax", "devdax"):
+                continue
+            if ns.holder_resource is None or ns.start is None or ns.size is None or ns.usable is None \
+                    or ns.usable_approx or ns.align is None or not ns.enabled:
+                continue
+            dataoff = ns.holder_resource - ns.start
+            end_trunc = ns.start + ns.size - ns.holder_resource - ns.usable
+            if dataoff <= 0 or end_trunc < 0:
+                continue
+            n["info_block"] = {"dataoff": dataoff, "npfns": ns.usable // 4096, "start_pad": 0,
+                               "end_trunc": end_trunc, "align": ns.align,
+                               "version_minor": 4 if kver.at_least(5, 4) else 3,
+                               "mode": "dax" if n["mode"] == "devdax" else "pfn"}
+            b.note("from", n["name"], "info_block",
+                   f"sysfs {ns.holder} resource and size (dataoff = resource − start, end_trunc = "
+                   f"end − resource − size); start_pad 0, npfns in 4K pages and version 1."
+                   f"{n['info_block']['version_minor']} assumed (ndctl read-infoblock -j gives them: "
+                   f"--infoblock)")
+
+
+def _add_infoblocks(b: _Builder, data: Dict[str, Any], blocks: Dict[str, Dict[str, Any]]) -> None:
+    """``info_block`` of each fsdax/devdax namespace from ndctl read-infoblock -j (the block
+    on the media, validated by every later layout: docs/kernel-model.md §6.6)."""
+    seen = set()
+    for r in data.get("regions", ()):
+        for n in r.get("namespaces", ()):
+            blk = blocks.get(n["name"])
+            if blk is None:
+                continue
+            seen.add(n["name"])
+            want = "dax" if n.get("mode") == "devdax" else "pfn"
+            if n.get("mode") not in ("fsdax", "devdax") or (r.get("provider") == "e820" and n.get("map") == "mem"):
+                b.note("warning", n["name"], None, f"ndctl read-infoblock shows a {blk['mode']} info block, "
+                       f"but the namespace is {n.get('mode')}: not imported (the block is not in use)")
+                continue
+            if blk["mode"] != want:
+                b.note("warning", n["name"], None, f"ndctl read-infoblock shows a {blk['mode']} info block on "
+                       f"a {n.get('mode')} namespace: not imported")
+                continue
+            n["info_block"] = dict(blk)
+            b.note("from", n["name"], "info_block", "ndctl read-infoblock -j")
+    for dev in sorted(set(blocks) - seen):
+        b.note("warning", dev, None, "ndctl read-infoblock names a namespace the other inputs do not have")
 
 
 def _tag_ns_notes(b: _Builder, regions: List[_Region]) -> None:

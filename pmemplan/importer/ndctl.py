@@ -70,6 +70,9 @@ class NdNamespace:
     raw_size: Optional[int] = None         # namespace size (sysfs size)
     nstype: Optional[int] = None           # 4 = label-less (io), 5 = labelled (pmem)
     source: str = "ndctl"
+    # sysfs pfnX.Y/daxX.Y resource: start + start_pad + dataoff of the info block in use
+    holder_resource: Optional[int] = None
+    holder: Optional[str] = None
 
 
 @dataclass

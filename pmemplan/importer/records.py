@@ -49,6 +49,8 @@ class _Ns:
     whole_end: Optional[int] = None        # iomem resource end when it is the whole namespace
     label_uuid: bool = False
     raw_size_fact: bool = False
+    holder: Optional[str] = None           # the pfn/dax device in use (sysfs)
+    holder_resource: Optional[int] = None  # its sysfs resource: start + start_pad + dataoff
 
 
 @dataclass

@@ -159,6 +159,8 @@ def read_live(root: str = "/") -> LiveCapture:
             if ns.mode == "sector":
                 ns.sector_size = _selected(holder["sector_size"])
             ns.size = _int_or_none(holder["size"])
+            if ns.mode in ("fsdax", "devdax"):
+                ns.holder, ns.holder_resource = holder_name, _int_or_none(holder["resource"])
         else:
             ns.size = ns.raw_size
         _add_ns(info.region(region), ns)

@@ -14,10 +14,13 @@ _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
 
 def _scalar(v: Any, key: str = "") -> str:
+    if isinstance(v, dict):      # a flow mapping (info_block)
+        return "{" + ", ".join(f"{k}: {_scalar(x, k)}" for k, x in v.items()) + "}"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
-        if key in ("start", "size", "offset", "align", "memory_block_size"):
+        if key in ("start", "size", "offset", "align", "memory_block_size", "dataoff", "start_pad",
+                   "end_trunc", "created_at"):
             return f"{v:#x}"
         return str(v)
     if v is None:
