@@ -349,22 +349,12 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     if isinstance(ib, KernelError):
         _fail(s, ib, driver, dev)
         return
-    s.info = ib
-    res.pfn = ib
-    res.device = dev
-    res.info_block = ib.to_dict()
     if s.stored_src is None:
         # an existing namespace's block is read back at enable, not written: the creation
         # messages ("… collision, truncate …") are not printed again (observed on 5.2.1)
         res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
-    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
-    if err:
-        _fail(s, err, driver, dev)
+    if not _map_pfn(mem, s, ib, driver, dev):
         return
-    res.usable_size = ib.usable_size
-    res.pages_in = "pmem" if ib.mode == "dev" else "ram"
-    if ib.mode == "mem":
-        res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
     if s.stored_src is not None:
         src, by, at = s.stored_src
         res.stored_info_block = stored_from_init(ib, source=src, written_by=by, written_at=at).to_dict()
@@ -655,19 +645,27 @@ def _enable_stored(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, size:
                                 f"not aligned to {ib.align:#x}", Cause.STORED_DAX_ALIGN)
         res.messages.append(probe_failed_line(p, "dax_pmem", dev, ERRNO["ENOMEM"]))
         return
+    earlier[key] = earlier.get(key, 0) + 1
+    _map_pfn(mem, s, ib, driver, dev)
+
+
+def _map_pfn(mem: MemoryState, s: _Slot, ib: InfoBlock, driver: str, dev: str) -> bool:
+    """The pfn/dax device ``dev`` with info block ``ib`` maps its pages
+    (devm_memremap_pages()); False when that fails (the namespace is then failed)."""
+    res = s.result
     s.info = ib
     res.pfn = ib
     res.device = dev
     res.info_block = ib.to_dict()
-    earlier[key] = earlier.get(key, 0) + 1
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
     if err:
         _fail(s, err, driver, dev)
-        return
+        return False
     res.usable_size = ib.usable_size
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"
     if ib.mode == "mem":
         res.memmap_ram_bytes = memmap_dram_bytes(mem, ib.map_start, ib.map_end)
+    return True
 
 
 def stored_block_starts(p: ArchProfile, sb: StoredBlock, start: int, size: int) -> Optional[Tuple[int, int]]:

@@ -64,14 +64,8 @@ class Step:
 
 def _create_args(ns: Namespace, size: int, mode: str, map_: Optional[str], align: Optional[int],
                  sector_size: Optional[int], force: bool) -> List[str]:
-    argv = ["ndctl", "create-namespace", "-r", REGION, "-s", str(size), "-m", mode]
-    if mode in ("fsdax", "devdax"):
-        if map_:
-            argv += ["-M", map_]
-        if align:
-            argv += ["-a", str(align)]
-    if mode == "sector":
-        argv += ["-l", str(sector_size or 4096)]
+    argv = ["ndctl", "create-namespace", "-r", REGION, "-s", str(size)]
+    argv += _mode_args(mode, map_, align, sector_size)
     argv += ["-n", ns.name]
     if force:
         argv.append("-f")
@@ -83,7 +77,14 @@ def _reconfig_args(mode: str, map_: Optional[str], align: Optional[int],
     argv = ["ndctl", "create-namespace"]
     if force:
         argv.append("-f")
-    argv += ["-e", DEV, "-m", mode]
+    argv += ["-e", DEV]
+    return argv + _mode_args(mode, map_, align, sector_size)
+
+
+def _mode_args(mode: str, map_: Optional[str], align: Optional[int],
+               sector_size: Optional[int]) -> List[str]:
+    """-m, and -M/-a (fsdax, devdax) or -l (sector)."""
+    argv = ["-m", mode]
     if mode in ("fsdax", "devdax"):
         if map_:
             argv += ["-M", map_]
