@@ -198,7 +198,7 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
 
 
 @cli.command()
-@click.option("--result", is_flag=True, help="the schema of the layout JSON result instead")
+@click.option("--result", is_flag=True, help="the schema of the JSON results (layout, plan, commands) instead")
 @output_option("write the schema to FILE instead of stdout")
 @force_option()
 def schema(result: bool, output: Optional[str], force: bool) -> None:
