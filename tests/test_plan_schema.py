@@ -151,3 +151,21 @@ def test_plan_defs_reuse_the_layout_defs(validator):
     for name in ("PlanOutput", "Plan", "PlannedNamespace", "PlanProblem", "Step", "CommandsOutput"):
         assert defs[name]["additionalProperties"] is False
         assert set(defs[name]["required"]) == set(defs[name]["properties"])
+
+
+def test_commands_of_existing_namespaces_validate(validator):
+    """Concrete platforms with `exists: true` and `was:` namespaces (oracle cases): check
+    and reconfigure steps, found by start or as the region's one namespace."""
+    cases = sorted(p for p in (ROOT / "tests" / "data" / "oracle-cases").glob("*/platform.yaml")
+                   if "exists: true" in p.read_text() or "was:" in p.read_text())[::4]
+    seen = set()
+    for p in cases:
+        code, out = invoke("commands", p, "--format", "json")
+        if code == 1:
+            continue
+        doc = json.loads(out)
+        assert not _errors(validator, doc), p.parent.name
+        seen.update((s["kind"], s["find"]) for s in doc["steps"])
+    assert {("check", "start"), ("check", "labelless"), ("reconfigure", "start"),
+            ("reconfigure", "labelless"), ("align", "region"), ("kmem", "labelless"),
+            ("create", "name")} <= seen
