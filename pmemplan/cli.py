@@ -199,8 +199,8 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
 
 
 @cli.command()
-@click.option("--result", is_flag=True, help="the schema of the layout JSON result instead")
-@click.option("--diff", "diff_", is_flag=True, help="the schema of pmemplan diff's JSON instead")
+@click.option("--result", is_flag=True, help="the schema of the JSON results (layout, plan, commands, diff) instead")
+@click.option("--diff", "diff_", is_flag=True, help="the schema of pmemplan diff's JSON alone instead")
 @output_option("write the schema to FILE instead of stdout")
 @force_option()
 def schema(result: bool, diff_: bool, output: Optional[str], force: bool) -> None:

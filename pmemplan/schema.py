@@ -182,23 +182,142 @@ def diff_defs() -> Dict[str, Any]:
                                                          "additionalProperties": {"type": "integer"}},
                                              "broken": _list(S)}, "Comparison summary")},
                            "Comparison", "One (before kernel, after kernel) pair."),
+        "DiffOutput": _obj({"format": {"const": 1}, "comparisons": _list(_ref("Comparison")),
+                            "broken": {"type": "boolean"}}, "pmemplan diff output"),
     }
 
 
 def diff_json_schema() -> Dict[str, Any]:
     """The JSON Schema of ``pmemplan diff --format json``."""
-    return {"$schema": SCHEMA_DIALECT, "title": "pmemplan diff (format 1)",
-            "$defs": {**result_defs(), **diff_defs()},
-            "type": "object", "additionalProperties": False, "required": ["format", "comparisons", "broken"],
-            "properties": {"format": {"const": 1}, "broken": {"type": "boolean"},
-                           "comparisons": _list(_ref("Comparison"))}}
+    defs = {**result_defs(), **diff_defs()}
+    top = defs["DiffOutput"]
+    return {"$schema": SCHEMA_DIALECT, **top, "title": "pmemplan diff (format 1)", "$defs": defs}
+
+
+# -- the plan output (``pmemplan plan --format json``) and the commands output ------------
+# (``pmemplan commands --format json``): their own $defs, reusing the layout result's
+# (Bytes, Cause, LayoutResult).  Another output adds its own block like this one, and one
+# branch to _OUTPUTS below.
+
+_STEP_KINDS = ("align", "create", "placeholder", "reconfigure", "destroy", "kmem", "check")
+_STEP_FINDS = ("name", "start", "labelless", "region")
+_PLANNED_KEYS = ("size", "align", "map", "offset")
+
+
+def _by_kernel(schema: Dict[str, Any]) -> Dict[str, Any]:
+    """An object keyed by target kernel (as given: "6.1", "5.10.0-56-amd64")."""
+    return {"type": "object", "propertyNames": {"pattern": KERNEL_PATTERN},
+            "additionalProperties": schema}
+
+
+def plan_defs() -> Dict[str, Any]:
+    """The ``$defs`` of the plan and commands outputs (plan/core.py and plan/steps.py
+    ``to_dict``, render/plan_out.py render_plan_json(), commands/plan_cmd.py)."""
+    from .platform import MODES
+    B = _ref("Bytes")
+    S = {"type": "string"}
+    strs = _list(S)
+    kernels = _list({"type": "string", "pattern": KERNEL_PATTERN})
+    ns_expect = _obj({"mode": {"enum": list(MODES)}, "size": B, "start": B, "align": B},
+                     "Namespace check", "What ndctl must list after the step: mode (a raw namespace "
+                     "of a pagemap bus lists as fsdax), size as ndctl lists it (usable), physical "
+                     "start, and the align of an fsdax/devdax namespace.")
+    ns_expect["required"] = ["mode", "size", "start"]
+    expects = {
+        "align": _obj({"align": B}, "Region align check"),
+        "kmem": _obj({"mode": {"const": "system-ram"}}, "kmem check"),
+        "destroy": {"type": "object", "maxProperties": 0, "title": "Nothing to check"},
+    }
+    step = _obj({"kind": {"enum": list(_STEP_KINDS)}, "region": S, "namespace": S, "argv": strs,
+                 "expect": {"type": "object"}, "find": {"enum": list(_STEP_FINDS)}},
+                "Step", "One command of the build script, in order; argv holds the tokens "
+                        "{region}, {dev} and {chardev} the script fills in; find says how it finds "
+                        "the device (its name, its physical start, the region's one namespace, or "
+                        "the region itself).")
+    step["allOf"] = [{"if": {"properties": {"kind": {"const": k}}},
+                      "then": {"properties": {"expect": _ref(f"{k.capitalize()}Expect")
+                                              if k in expects else _ref("NamespaceExpect")}}}
+                     for k in _STEP_KINDS]
+    defs: Dict[str, Any] = {f"{k.capitalize()}Expect": v for k, v in expects.items()}
+    defs["NamespaceExpect"] = ns_expect
+    commands = {"kernel": {"type": "string", "pattern": KERNEL_PATTERN},
+                "regions": _list(_ref("RegionCheck")), "steps": _list(_ref("Step"))}
+    defs.update({
+        "Step": step,
+        "RegionCheck": _obj({"name": S, "start": B, "size": B, "labels": {"type": "boolean"},
+                             "existing": {"type": "integer", "minimum": 0}},
+                            "Region check", "A region the script finds by physical start and size "
+                                            "before changing anything; existing: the namespaces it "
+                                            "may hold already."),
+        "PlannedNamespace": _obj({
+            "name": S, "region": S, "mode": {"enum": list(MODES)}, "map": _nullable({"enum": ["dev", "mem"]}),
+            "align": _nullable(B), "size": B, "offset": B, "start": B, "requested": S,
+            "want_usable": _nullable(B), "granule": {"type": "integer", "minimum": 1},
+            "planned": {"type": "array", "items": {"enum": list(_PLANNED_KEYS)}, "uniqueItems": True},
+            "why": S, "usable": _by_kernel(_nullable(B)), "lost": _by_kernel(B)},
+            "Planned namespace", "What was asked (requested, want_usable), what was chosen (planned: "
+                                 "the keys the planner set) and why, and per target kernel the usable "
+                                 "size (null: not enabled) and the pmem lost; usable and lost are empty "
+                                 "when the intent cannot be met."),
+        "PlanProblem": _obj({
+            "region": S, "namespace": _nullable(S), "kernel": _nullable(S), "cause": _ref("Cause"),
+            "message": S, "nearest": S,
+            "nearest_changes": {"type": "object", "propertyNames": {"pattern": r"^.+\.(usable|size)$"},
+                                "additionalProperties": B},
+            "works_on": kernels},
+            "Plan problem", "Why the intent cannot be met: the binding constraint (kernel null: "
+                            "every target), its cause, the nearest alternative in words and as "
+                            "changes to the intent (namespace.usable or namespace.size), and the "
+                            "targets where the namespace works."),
+        "LegacyCost": _obj({"pre_5_3": kernels, "without": kernels, "raw_extra": {"type": "integer"},
+                            "lost": _by_kernel(B), "lost_without": _by_kernel(B)},
+                           "Cost of the pre-5.3 targets", "The plan against the plan for the 5.3+ "
+                           "targets alone: extra raw size, and pmem lost with and without them."),
+        "Plan": _obj({"kernels": kernels, "ok": {"type": "boolean"},
+                      "namespaces": _list(_ref("PlannedNamespace")), "cost": _by_kernel(B),
+                      "problems": _list(_ref("PlanProblem")), "legacy_cost": _nullable(_ref("LegacyCost")),
+                      "region_aligns": {"type": "object", "additionalProperties": B}},
+                     "Plan", "The chosen plan; ok is false (and problems non-empty) when the intent "
+                             "cannot be met."),
+        "PlanCommands": _obj(commands, "Plan commands",
+                             "The build script's steps for one kernel (the file's kernel when it is "
+                             "a target)."),
+        "PlanOutput": _obj({"format": {"const": 1}, "plan": _ref("Plan"),
+                            "results": _by_kernel(_ref("LayoutResult")),
+                            "commands": _nullable(_ref("PlanCommands"))},
+                           "Plan output", "pmemplan plan --format json: the plan, the layout result of "
+                           "the planned platform per target kernel, and the commands; results is "
+                           "empty and commands null when the intent cannot be met (exit 1)."),
+        "CommandsOutput": _obj({"format": {"const": 1}, **commands}, "Commands output",
+                               "pmemplan commands --format json."),
+    })
+    return defs
+
+
+# -- ``pmemplan schema --result``: every JSON output, one branch each ---------------------
+
+_OUTPUTS = (
+    _ref("LayoutResult"),
+    {"type": "array", "items": _ref("LayoutResult"), "minItems": 2},
+    _ref("PlanOutput"),
+    _ref("CommandsOutput"),
+    _ref("DiffOutput"),
+)
 
 
 def result_json_schema() -> Dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of ``pmemplan layout --format json``: one result, or
-    a list of results with several ``--kernel`` options."""
-    return {"$schema": SCHEMA_DIALECT, "title": "pmemplan layout result (format 1)",
-            "description": "pmemplan layout --format json: one result, or one per kernel (a list) "
-                           "with several --kernel options.",
-            "$defs": result_defs(),
-            "oneOf": [_ref("LayoutResult"), {"type": "array", "items": _ref("LayoutResult"), "minItems": 2}]}
+    """The JSON Schema (draft 2020-12) of pmemplan's JSON outputs: ``pmemplan layout
+    --format json`` (one result, or a list of results with several ``--kernel`` options),
+    ``pmemplan plan --format json``, ``pmemplan commands --format json`` and ``pmemplan diff
+    --format json``.  Each output matches exactly one branch; each has its entry under
+    ``$defs`` (LayoutResult, PlanOutput, CommandsOutput, DiffOutput) for tools that
+    validate one output kind."""
+    defs = result_defs()
+    for extra in (plan_defs(), diff_defs()):
+        assert not set(defs) & set(extra), "output $defs must not collide"
+        defs.update(extra)
+    return {"$schema": SCHEMA_DIALECT, "title": "pmemplan JSON results (format 1)",
+            "description": "pmemplan layout --format json (one result, or one per kernel, a list, "
+                           "with several --kernel options), pmemplan plan --format json, "
+                           "pmemplan commands --format json and pmemplan diff --format json.",
+            "$defs": defs, "oneOf": copy.deepcopy(list(_OUTPUTS))}

@@ -368,7 +368,12 @@ def test_diff_and_layout_json_match_their_schemas():
     from pmemplan.schema import diff_json_schema, result_json_schema
     r = _cli("diff", SHIFT / "boot4" / "platform.yaml", SHIFT / "boot2" / "platform.yaml",
              "--after-kernel", "6.1", "--after-kernel", "5.4", "--format", "json")
-    jsonschema.validate(json.loads(r.output), diff_json_schema())
+    diff_doc = json.loads(r.output)
+    jsonschema.validate(diff_doc, diff_json_schema())
+    jsonschema.validate(diff_doc, result_json_schema())      # --result covers diff's output too
+    bad = dict(diff_doc, extra=1)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, result_json_schema())
     r = _cli("layout", SHIFT / "boot2" / "platform.yaml", "--format", "json")
     doc = json.loads(r.output)
     jsonschema.validate(doc, result_json_schema())
