@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict
 
+from .plan.steps import STEP_FINDS as _STEP_FINDS
+from .plan.steps import STEP_KINDS as _STEP_KINDS
 from .platform import Platform
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -199,8 +201,6 @@ def diff_json_schema() -> Dict[str, Any]:
 # (Bytes, Cause, LayoutResult).  Another output adds its own block like this one, and one
 # branch to _OUTPUTS below.
 
-_STEP_KINDS = ("align", "create", "placeholder", "reconfigure", "destroy", "kmem", "check")
-_STEP_FINDS = ("name", "start", "labelless", "region")
 _PLANNED_KEYS = ("size", "align", "map", "offset")
 
 

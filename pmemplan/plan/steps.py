@@ -45,14 +45,22 @@ class RegionCheck:
                 "labels": self.labelled, "existing": self.existing}
 
 
+STEP_KINDS = ("align", "create", "placeholder", "reconfigure", "destroy", "kmem", "check")
+STEP_FINDS = ("name", "start", "labelless", "region")   # how the script finds {dev}
+
+
 @dataclass
 class Step:
-    kind: str              # align | create | placeholder | reconfigure | destroy | kmem | check
+    kind: str              # one of STEP_KINDS
     region: str
     namespace: str
     argv: List[str]        # the command; {region} {dev} {chardev} are found by the script
     expect: Dict[str, Any] = field(default_factory=dict)   # mode, size, align, start
     find: str = "name"     # how {dev} is found: name (alt_name) | start | labelless
+
+    def __post_init__(self) -> None:
+        if self.kind not in STEP_KINDS or self.find not in STEP_FINDS:   # the JSON schema's enums
+            raise ValueError(f"step kind {self.kind!r} / find {self.find!r} unknown")
 
     def command(self) -> str:
         return " ".join(self.argv)
