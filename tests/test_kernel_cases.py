@@ -21,11 +21,7 @@ OWN_CASES = case_names(OWN)
 
 # Linux 5.2.1 steps the model does not predict yet: case -> reason (strict xfail, so a
 # fix that makes one pass must remove it from here)
-KNOWN_52 = {
-    "e820_unaligned_100M-b1-013_fsdax_mem":
-        "pre-5.3 raw e820 namespace in a section shared with System RAM: ENXIO 'attempted on "
-        "mixed region' — not modelled yet (issue 11)",
-}
+KNOWN_52: dict = {}
 
 
 def test_cases_present():

@@ -16,18 +16,18 @@ from __future__ import annotations
 import copy
 import gc
 from bisect import bisect_left, bisect_right
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
 from ..result import (ArchInfo, LayoutResult, NamespaceError, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
-from ..sizes import SZ_16M, align_up, format_size
+from ..sizes import SZ_16M, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
-from .memory import (ERRNO, REGION_DISJOINT, KernelError, MemoryState, devm_memremap_pages,
+from .memory import (ERRNO, REGION_MIXED, KernelError, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, nd_pfn_init
 from .region_devs import RegionSpace
@@ -101,7 +101,8 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     for ri, r in enumerate(platform.regions):
         aligns[r.name] = _region_align(p, r, notes)
         spaces[r.name] = RegionSpace(r.size, aligns[r.name][1], trims=aligns[r.name][0] is not None)
-        _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes)
+        _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes,
+                      mem.region_intersects_system_ram)
 
     others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
               for r in platform.regions}
@@ -177,7 +178,8 @@ def _dedupe(xs: List[str]) -> List[str]:
 # -- step 2: ndctl and placement ------------------------------------------------------
 
 def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, space: RegionSpace,
-                  region_align: Optional[int], slots: List[_Slot], notes: List[str]) -> None:
+                  region_align: Optional[int], slots: List[_Slot], notes: List[str],
+                  ram: Optional[Callable[[int, int], int]] = None) -> None:
     mine: List[_Slot] = []
     nss = r.namespaces
     defaulted: Dict[str, List[str]] = {}
@@ -196,7 +198,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if not s.ns.exists and (
                     _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
-                    or _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
+                    or _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
                     or _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start))):
                 continue
             s.offset = 0
@@ -209,7 +211,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             busy = False     # refused, but the namespace stays where it is
             if not s.ns.exists:
                 if not _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None)):
-                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
+                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
                     if not busy:
                         _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start + s.ns.offset))
             if busy:
@@ -237,7 +239,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                             space.max_available_extent(), default_size=s.ns.size is None)):
                 continue
-            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
+            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
                 _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
@@ -327,22 +329,29 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
 
 def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, end: int,
                       notes: List[str]) -> None:
-    """e820 raw namespace (ndctl lists it as fsdax map=mem): pages in RAM, no info block."""
+    """e820 raw namespace (ndctl lists it as fsdax map=mem): pages in RAM, no info block.
+
+    pmem_attach_disk() maps struct pages when pmem_should_map_pages() says so: a pagemap
+    region whose *exact* range is not partly System RAM (region_intersects() ==
+    REGION_MIXED → plain devm_memremap(), no pages; drivers/nvdimm/namespace_devs.c, every
+    era).  The pages then go through devm_memremap_pages(), which up to 5.2 checks the
+    range widened to whole sections: a raw e820 namespace sharing a section with System
+    RAM fails there with -ENXIO "devm_memremap_pages attempted on mixed region" (a
+    WARN_ONCE) — observed on Linux 5.2.1 (kernel-cases-5.2 e820_unaligned_100M).
+    """
     res = s.result
+    if mem.region_intersects_system_ram(start, end) == REGION_MIXED:
+        notes.append(f"{s.ns.name}: the range is partly System RAM: pmem_should_map_pages() is "
+                     "false, it is mapped without struct pages (plain memremap, no DAX) — "
+                     "docs/kernel-model.md §7.3")
+        res.usable_size = end - start
+        res.pages_in = None
+        return
     if p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
         # v5.7: nvdimm_namespace_common_probe() for pmem_should_map_pages()
         _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
               "nd_pmem", s.ns.name)
         return
-    if not p.subsection_hotplug:
-        ss = p.section_size
-        lo, hi = start - start % ss, align_up(end, ss)
-        if mem.region_intersects_system_ram(lo, hi) != REGION_DISJOINT:
-            notes.append(f"{s.ns.name}: ≤5.2 a legacy range sharing a section with System RAM is "
-                         "mapped without struct pages (plain memremap, no DAX) — docs/kernel-model.md §7.3")
-            res.usable_size = end - start
-            res.pages_in = None
-            return
     err = devm_memremap_pages(mem, s.ns.name, start, end, None)
     if err:
         _fail(s, err, "nd_pmem", s.ns.name)
