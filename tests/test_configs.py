@@ -204,12 +204,13 @@ def test_issue76_legacy_52_pads_each_side_64m():
 
 
 def test_issue76_419_conflicting_mapping():
-    # A1 (<= 4.20) pads only for System RAM (§1.1); devm_memremap_pages looks up a
+    # 4.19.0 pads only for System RAM (trim_pfn_device() reached 4.19.y later, engine/legacy.py);
+    # devm_memremap_pages (4.18+) looks up a
     # pgmap at the section-expanded bounds (§4 step 2): namespace1.0's expanded start
     # 0x5778000000 lies in namespace0.0's mapped section -> WARN, -ENOMEM
     r = layout(I76, "4.19")
     ns0 = r.namespace("namespace0.0")
-    # A1: n0 = (252G - 8K)/4K = 66060286; offset = ALIGN(8K + 64*n0, 2M) = 4034M
+    # n0 = PFN_SECTION_ALIGN_UP((252G - 8K)/4K) = 66060288; offset = ALIGN(8K + 64*n0, 2M) = 4034M
     # npfns = (252G - 4034M)/4K = 65027584
     check_pfn(ns0, dataoff=I76_DATAOFF, npfns=65027584, start_pad=0, end_trunc=0)
     assert ns0.info_block["version_minor"] == 2

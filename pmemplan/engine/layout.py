@@ -104,7 +104,8 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
         _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes,
                       mem.region_intersects_system_ram)
 
-    others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
+    others = {r.name: [(o.start, o.end) for o in platform.regions
+                       if o.name != r.name and same_nvdimm_bus(r, o)]
               for r in platform.regions}
     observed = observed_states(platform, kernel, slots)
     for slot in slots:
@@ -150,6 +151,14 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
                         regions, namespaces, sections, summary, memory, state_size=state,
                         memory_state=mem, profile=p)
+
+
+def same_nvdimm_bus(a: Region, b: Region) -> bool:
+    """Whether two regions are children of one nvdimm bus (nd_region_conflict() looks no
+    further, drivers/nvdimm/region_devs.c): e820.c registers one bus for every
+    ``memmap=``/type-12 range, the ACPI NFIT one for all its regions; of_pmem and virtio-pmem
+    register a bus per device (one region each), CXL one per port (not before 5.3)."""
+    return a.provider == b.provider and a.provider in ("e820", "nfit")
 
 
 def _note_wrapped_gap(r: Region, sp: RegionSpace, notes: List[str]) -> None:
