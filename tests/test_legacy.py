@@ -85,3 +85,210 @@ def test_boot_state_of_a_raw_e820_namespace_sharing_ram_is_disabled_before_5_3()
         assert (err is None) is (not enabled), kernel
     prof = arch_profile("x86_64", K("5.2.1"))
     assert boot_state_enabled(prof, r) is True      # without the memory map: assumed enabled
+
+
+# -- item 1: the pre-5.3 switches per release and stable point release ----------------
+
+from pmemplan.engine.arch import arch_profile as _prof          # noqa: E402
+from pmemplan.engine.legacy import legacy_rules, stable_note   # noqa: E402
+from pmemplan.engine.memory import REGION_DISJOINT, REGION_MIXED   # noqa: E402
+from pmemplan.engine.pfn_devs import InfoBlock, nd_pfn_init     # noqa: E402
+
+# (kernel, pmd_align, section_npfns, align_trunc, region_pad, overtrim, reserve_ibr, minor,
+#  pgmap_exact, section_conflict) -- each row read in that release's source (engine/legacy.py)
+RULES = [
+    ("4.9", 0, 0, 0, 0, 0, 0, 2, 0, 0),
+    ("4.10.1", 1, 0, 0, 0, 0, 0, 2, 0, 0),
+    ("4.10.17", 1, 1, 0, 0, 0, 0, 2, 0, 0),
+    ("4.11", 1, 0, 0, 0, 0, 0, 2, 0, 0),
+    ("4.12", 1, 1, 0, 0, 0, 0, 2, 0, 0),
+    ("4.13.4", 1, 1, 0, 0, 0, 0, 2, 0, 0),
+    ("4.14.67", 1, 1, 1, 0, 0, 0, 2, 1, 0),
+    ("4.17", 1, 1, 1, 0, 0, 0, 2, 1, 0),
+    ("4.18", 1, 1, 1, 0, 0, 0, 2, 1, 1),
+    ("4.19.1", 1, 1, 1, 0, 0, 0, 2, 1, 1),
+    ("4.19.13", 1, 1, 1, 1, 1, 0, 2, 1, 1),
+    ("4.19.48", 1, 1, 1, 1, 0, 0, 2, 1, 1),
+    ("4.19.72", 1, 1, 1, 1, 0, 0, 3, 1, 1),
+    ("4.19.150", 1, 1, 1, 1, 0, 0, 3, 1, 1),
+    ("4.20.1", 1, 1, 1, 1, 1, 0, 2, 1, 1),
+    ("5.0.1", 1, 1, 1, 1, 1, 0, 2, 1, 1),
+    ("5.1.15", 1, 1, 1, 1, 0, 1, 2, 1, 1),
+    ("5.2.1", 1, 1, 1, 1, 0, 1, 2, 1, 1),
+]
+
+
+@pytest.mark.parametrize("row", RULES, ids=[r[0] for r in RULES])
+def test_legacy_rules_per_release(row):
+    r = legacy_rules(K(row[0]))
+    got = (r.pmd_align, r.section_npfns, r.align_trunc, r.region_pad, r.overtrim, r.reserve_ibr,
+           r.version_minor, r.pgmap_exact, r.section_conflict)
+    assert got == tuple(bool(x) if i != 6 else x for i, x in enumerate(row[1:])), row[0]
+
+
+def test_stable_note_inside_a_bracket_only():
+    assert stable_note(K("4.19.5")) and "between .1 (without) and .13" in stable_note(K("4.19.5"))
+    assert stable_note(K("4.19.30")) and ".48" in stable_note(K("4.19.30"))
+    for v in ("4.19", "4.19.1", "4.19.13", "4.19.48", "4.19.150", "5.2.1", "6.1"):
+        assert stable_note(K(v)) is None, v
+
+
+def _no_ram(lo: int, hi: int) -> int:
+    return REGION_DISJOINT
+
+
+def _init(kernel: str, start: int, size: int, *, devdax: bool = False, map_: str = "dev",
+          align: int = 2 * M, ram=_no_ram, others=()):
+    return nd_pfn_init(_prof("x86_64", K(kernel)), name="ns", start=start, size=size, devdax=devdax,
+                       map=map_, align=align, ram=ram, other_regions=list(others))
+
+
+def test_4_19_150_lays_out_like_5_0_not_like_4_9():
+    """960 MiB fsdax map=dev at 4G, align 2M (7.5 sections of pages).
+    4.9/4.11: n0 = (960M - 8K)/4K = 245758, 64·n0 = 15M - 128 → + 8K → ALIGN(, 2M) = 16 MiB.
+    4.12+ (4.19.150, 5.0, 5.2): n0 = PFN_SECTION_ALIGN_UP(245758) = 262144 pages, 16 MiB of
+    memmap + 8K → 18 MiB."""
+    for v, off in (("4.9", 16 * M), ("4.11", 16 * M), ("4.12", 18 * M), ("4.19.150", 18 * M),
+                   ("5.0", 18 * M), ("5.2", 18 * M)):
+        ib = _init(v, 4 * G, 960 * M)
+        assert isinstance(ib, InfoBlock) and ib.dataoff == off, v
+        assert ib.usable_size == 960 * M - off
+        assert ib.npfns == (960 * M - off) // 4096
+    assert _init("4.19.150", 4 * G, G).version_minor == 3
+    assert _init("4.19.48", 4 * G, G).version_minor == 2
+
+
+def test_devdax_label_reserve_until_5_1():
+    """devdax 4K align on 5.0 and 4.19.y: 8K + 128K label reserve + memmap, ALIGN(, max(4K, 2M))
+    map=dev: the PMD alignment hides it; map=mem (no memmap): ALIGN(8K + 128K, 4K) = 136K."""
+    assert _init("5.0", 4 * G, G, devdax=True, map_="mem", align=4096).dataoff == 136 * 1024
+    assert _init("4.19.150", 4 * G, G, devdax=True, map_="mem", align=4096).dataoff == 136 * 1024
+    assert _init("5.1", 4 * G, G, devdax=True, map_="mem", align=4096).dataoff == 8 * 1024
+    assert _init("5.2.1", 4 * G, G, devdax=False, map_="mem", align=4096).dataoff == 8 * 1024
+
+
+def test_pmd_alignment_of_map_dev_from_4_10():
+    """fsdax map=dev align 4K, 1G at 4G: n0 = 262142 pages, 64·n0 + 8K = 16M + 8064.
+    4.9 aligns the data to 4K: 16M + 8K; 4.10+ to max(4K, HPAGE_SIZE) = 2M: 18M."""
+    assert _init("4.9", 4 * G, G, align=4096).dataoff == 16 * M + 8 * 1024
+    assert _init("4.10", 4 * G, G, align=4096).dataoff == 18 * M
+
+
+def test_end_trimmed_to_align_from_4_14():
+    """1G + 1M at 4G (no RAM, no neighbour), align 2M: the end is not 2M aligned.
+    4.13 keeps it (no collision: end_trunc 0); 4.14+ trims to min(SECTION_DOWN, ALIGN_DOWN(2M))
+    = 4G + 1G: end_trunc 1M, "alignment collision, truncate 1048576 bytes"."""
+    ib = _init("4.13", 4 * G, G + M)
+    assert ib.end_trunc == 0 and not ib.messages
+    for v in ("4.14", "4.19", "5.2.1"):
+        ib = _init(v, 4 * G, G + M)
+        assert ib.end_trunc == M, v
+        assert ib.messages == ("ns alignment collision, truncate 1048576 bytes",)
+
+
+# -- item 2: nd_region_conflict(): the same bus, endpoints only ------------------------
+
+SEC = 128 * M
+
+
+def test_region_conflict_pads_against_a_region_holding_section_down_start():
+    """nv_shared_section: nv0 [4G, 4G+1088M) and nv1 [0x144000000, +1G) on one NFIT bus.
+    nv1: SECTION_DOWN(start) = 0x140000000 lies in nv0 → start_pad 64M (observed on 5.2.1)."""
+    nv0 = (4 * G, 4 * G + G + 64 * M)
+    ib = _init("5.2.1", 0x144000000, G, others=[nv0])
+    assert ib.start_pad == 64 * M
+    # 4.19.1: trim_pfn_device() not yet there: no padding against regions
+    assert _init("4.19.1", 0x144000000, G, others=[nv0]).start_pad == 0
+    assert _init("4.19.13", 0x144000000, G, others=[nv0]).start_pad == 64 * M
+
+
+def test_region_conflict_misses_a_region_strictly_inside_the_gap():
+    """Y = [4G + 64M, +1G); X = [4G + 16M, 4G + 48M) on the same bus, nothing at 4G.
+    Y's check asks whether another region holds SECTION_DOWN(Y.start) = 4G or Y's end: none
+    does, so Y is not padded although X shares its first section (the engine used to pad)."""
+    x = (4 * G + 16 * M, 4 * G + 48 * M)
+    ib = _init("5.2.1", 4 * G + 64 * M, G, others=[x])
+    assert ib.start_pad == 0
+    # X's end check: SECTION_UP(X.end) = 4G + 128M lies in (Y.start, Y.end]: X is trimmed to
+    # min(SECTION_DOWN(end), ALIGN_DOWN(end, 2M)) = 4G, nothing left → refused
+    y = (4 * G + 64 * M, 4 * G + 64 * M + G)
+    err = _init("5.2.1", x[0], x[1] - x[0], others=[y])
+    assert not isinstance(err, InfoBlock) and err.errno == "ENXIO"
+
+
+def test_overtrim_of_5_0_looks_one_adjust_further():
+    """X = [4G, 4G + 96M) fsdax; another region Z starts at 4G + 144M (past SECTION_UP(end) =
+    4G + 128M by 16M, within adjust = 32M).  5.0's end check looks for a region at
+    SECTION_UP(end) + adjust = 4G + 160M, which Z holds: end_trunc 96M, nothing left.
+    5.1 (f101ada7da65) looks at 4G + 128M: no conflict."""
+    z = (4 * G + 144 * M, 4 * G + 144 * M + G)
+    assert isinstance(_init("5.1", 4 * G, 96 * M, others=[z]), InfoBlock)
+    assert _init("5.1", 4 * G, 96 * M, others=[z]).end_trunc == 0
+    err = _init("5.0", 4 * G, 96 * M, others=[z])
+    assert not isinstance(err, InfoBlock) and "unable to satisfy" in err.message
+
+
+def _pmem_platform(kernel: str, regions: list, memory=None) -> Platform:
+    return Platform.from_dict({"format": "1", "kernel": kernel,
+                               "memory": memory or [{"type": "system-ram", "start": "1M", "size": "1023M"}],
+                               "regions": regions})
+
+
+def test_regions_on_different_buses_do_not_pad_each_other():
+    """An e820 range and an NVDIMM sharing a section: nd_region_conflict() does not see
+    across buses, so 5.2 pads neither; the second to map then meets the first's pgmap only
+    if it holds an endpoint of the widened range."""
+    p = _pmem_platform("5.2.1", [
+        {"name": "region0", "provider": "nfit", "start": "4G", "size": "1088M", "labels": False,
+         "namespaces": [{"name": "namespace0.0", "mode": "fsdax", "map": "dev", "align": "2M"}]},
+        {"name": "region1", "provider": "e820", "start": "0x144000000", "size": "1G", "labels": False,
+         "namespaces": [{"name": "namespace1.0", "mode": "fsdax", "map": "dev", "align": "2M"}]}])
+    res = run_engine(p, K("5.2.1"), verify=False)
+    a, b = res.namespace("namespace0.0"), res.namespace("namespace1.0")
+    assert a.status == "enabled" and a.info_block["end_trunc"] == 0
+    # region1's widened start 0x140000000 lies in namespace0.0's exact pgmap
+    assert b.status == "failed" and b.error.errno == "ENOMEM"
+    assert "Conflicting mapping in same section" in b.error.message
+
+
+# -- item 3: devm_memremap_pages() before 5.3 -----------------------------------------
+
+def _two_e820(kernel: str, a: tuple, b: tuple) -> Platform:
+    """Two raw e820 ranges in the section [1G, 1G + 128M), the rest of it reserved."""
+    mem = [{"type": "system-ram", "start": "1M", "size": "1023M"},
+           {"type": "reserved", "start": "1G", "size": hex(a[0] - G)}] if a[0] > G else \
+          [{"type": "system-ram", "start": "1M", "size": "1023M"}]
+    mem.append({"type": "system-ram", "start": hex(G + 128 * M), "size": "512M"})
+    regions = [{"name": f"region{i}", "provider": "e820", "start": hex(s), "size": hex(e - s),
+                "labels": False, "namespaces": [{"name": f"namespace{i}.0", "mode": "raw"}]}
+               for i, (s, e) in enumerate((a, b))]
+    return Platform.from_dict({"format": "1", "kernel": kernel, "memory": mem, "regions": regions})
+
+
+@pytest.mark.parametrize("kernel,second", [("4.13", "EBUSY"), ("4.17", None), ("5.2.1", None), ("6.1", None)])
+def test_second_raw_range_in_a_section_maps_when_the_first_holds_no_endpoint(kernel, second):
+    """A = [1G + 16M, 1G + 64M), B = [1G + 64M, 1G + 128M), [1G, 1G + 16M) reserved.
+    B's widened range is [1G, 1G + 128M): A holds neither 1G nor 1G + 128M - 1, so 4.18-5.2
+    map B (the pgmap is registered on the exact range); 4.13 keys pgmaps by section (-EBUSY);
+    4.14-4.17 have no same-section check."""
+    p = _two_e820(kernel, (G + 16 * M, G + 64 * M), (G + 64 * M, G + 128 * M))
+    res = run_engine(p, K(kernel), verify=False)
+    assert res.namespace("namespace0.0").status == "enabled"
+    b = res.namespace("namespace1.0")
+    if second is None:
+        assert b.status == "enabled", (kernel, b.error)
+    else:
+        assert b.status == "failed" and b.error.errno == second and "collides with mapping" in b.error.message
+
+
+@pytest.mark.parametrize("kernel,second", [("4.17", None), ("5.2.1", "ENOMEM"), ("6.1", None)])
+def test_second_raw_range_refused_when_the_first_holds_the_section_start(kernel, second):
+    """A = [1G, 1G + 64M), B = [1G + 64M, 1G + 128M): A holds 1G, B's widened start."""
+    p = _two_e820(kernel, (G, G + 64 * M), (G + 64 * M, G + 128 * M))
+    res = run_engine(p, K(kernel), verify=False)
+    assert res.namespace("namespace0.0").status == "enabled"
+    b = res.namespace("namespace1.0")
+    if second is None:
+        assert b.status == "enabled", (kernel, b.error)
+    else:
+        assert b.status == "failed" and b.error.errno == second
