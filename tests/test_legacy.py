@@ -292,3 +292,24 @@ def test_second_raw_range_refused_when_the_first_holds_the_section_start(kernel,
         assert b.status == "enabled", (kernel, b.error)
     else:
         assert b.status == "failed" and b.error.errno == second
+
+
+# -- item 5: supported alignments before 5.4 ------------------------------------------
+
+@pytest.mark.parametrize("kernel,refused", [("4.13", False), ("4.14", True), ("4.19.150", True),
+                                            ("5.2.1", True), ("6.1", True)])
+def test_unsupported_align_refused_from_4_14(kernel, refused):
+    """align_store() checks nd_pfn_supported_alignments() from 4.14 (5.2.1 lists
+    "4096 2097152 1073741824"); ndctl reads the list and refuses 8M (ENXIO)."""
+    p = Platform.from_dict({"format": "1", "kernel": kernel,
+                            "memory": [{"type": "system-ram", "start": "1M", "size": "2047M"}],
+                            "regions": [{"name": "region0", "start": "4G", "size": "1G", "labels": False,
+                                         "namespaces": [{"name": "namespace0.0", "mode": "fsdax",
+                                                         "align": "8M"}]}]})
+    res = run_engine(p, K(kernel), verify=False)
+    ns = res.namespace("namespace0.0")
+    if refused:
+        assert ns.status == "refused" and ns.error.by == "ndctl" and "unsupported align" in ns.error.message
+        assert res.arch_info.supported_alignments == [4096, 2 * M, G]
+    else:
+        assert ns.status == "enabled"

@@ -64,11 +64,14 @@ class ArchProfile:
         return max(8 * _KIB, self.page_size)
 
     def supported_alignments(self) -> Tuple[int, ...]:
-        """``nd_pfn_supported_alignments()`` (v5.4): PAGE_SIZE, PMD if THP, PUD if PUD THP.
+        """``nd_pfn_supported_alignments()``: PAGE_SIZE, PMD if THP, PUD if PUD THP.
 
-        Before 5.4 ``align_store`` took any power of two in [PAGE_SIZE, 1G] (≈4.9).
+        ``align_store`` checks against this list (nd_size_select_store()) and sysfs lists
+        it as ``supported_alignments`` from 4.14 (seen in 4.14.67, 4.19.48, 5.2.1 — where the
+        real kernel lists "4096 2097152 1073741824" — absent in 4.13.4).  Before, any
+        power of two in [PAGE_SIZE, 1G] was taken.
         """
-        if not self.kernel.at_least(5, 4):
+        if not self.kernel.at_least(4, 14):
             out, a = [], self.page_size
             while a <= _GIB:
                 out.append(a)

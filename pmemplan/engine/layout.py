@@ -144,7 +144,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     summary = _summary(namespaces)
     info = ArchInfo(p.page_size, p.section_size, p.subsection_size, p.compat_align, p.pmd_size,
                     p.pud_size, p.memory_block_size, list(p.supported_alignments())
-                    if p.kernel.at_least(5, 4) else [p.page_size, p.pmd_size])  # sysfs list: 5.4
+                    if p.kernel.at_least(4, 14) else [p.page_size, p.pmd_size])  # sysfs list: 4.14
     memory = [{"type": m.type, "name": m.owner_name, "start": m.start, "size": m.size}
               for m in platform.memory]
     state = mem.state_size() + sum(len(sp.raw_free()) + len(sp.busy()) for sp in spaces.values())

@@ -92,8 +92,9 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     if ns.align is not None:
         if ns.mode in ("sector", "raw"):
             return KernelError("ENXIO", f"{ns.mode} mode does not support setting an alignment", "ndctl")
-        # the kernel lists supported_alignments from 5.4; older ndctl/kernels skip the check
-        if p.kernel.at_least(5, 4) and ns.align not in p.supported_alignments():
+        # the kernel lists supported_alignments from 4.14 (arch.py); on older kernels ndctl
+        # has no list to check against
+        if p.kernel.at_least(4, 14) and ns.align not in p.supported_alignments():
             ok = ", ".join(format_size(a) for a in p.supported_alignments())
             return KernelError("ENXIO", f"unsupported align: {format_size(ns.align)} (kernel supports {ok})", "ndctl")
     new_checks = ndctl >= NDCTL_ALIGN_CHECKS
