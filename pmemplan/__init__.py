@@ -16,7 +16,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["load_platform", "load_platform_text", "compute_layout", "Platform", "LayoutResult",
-           "InputError", "__version__"]
+           "InputError", "Cause", "__version__"]
 
 _LAZY = {
     "load_platform": ("pmemplan.loader", "load_platform"),
@@ -25,6 +25,7 @@ _LAZY = {
     "Platform": ("pmemplan.platform", "Platform"),
     "LayoutResult": ("pmemplan.result", "LayoutResult"),
     "InputError": ("pmemplan.errors", "InputError"),
+    "Cause": ("pmemplan.causes", "Cause"),
 }
 
 

@@ -20,6 +20,17 @@ def _fail_input(err: Exception) -> "NoReturn":  # type: ignore[name-defined]
     sys.exit(EXIT_INPUT)
 
 
+_TOO_DEEP = "too deeply nested to process (Python's recursion limit)"
+
+
+def _too_deep(path: str) -> "NoReturn":  # type: ignore[name-defined]
+    """A RecursionError anywhere in loading, the engine or rendering: bad input, not a bug
+    report -- one ``file:1:1: message`` line and exit 2 (the loader bounds nesting, so
+    this is a last line of defence)."""
+    from .errors import InputError
+    _fail_input(InputError(_TOO_DEEP, "<stdin>" if path == "-" else path, 1, 1))
+
+
 def _load(path: str):
     from .errors import InputError
     from .loader import load_platform
@@ -91,6 +102,16 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
     FILE is a platform description (format 1); '-' reads standard input.
     """
     kernels = _check_kernels(kernels, legacy)
+    try:
+        results = _layout(file, fmt, kernels, legacy, human, output, color, svg, html)
+    except RecursionError:
+        _too_deep(file)
+    if check and any(n.status in ("failed", "refused") for r in results for n in r.namespaces):
+        sys.exit(EXIT_CHECK)
+
+
+def _layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bool,
+            output: Optional[str], color: str, svg: Optional[str], html: Optional[str]) -> list:
     platform = _load(file)
     from .engine import compute_layout
     results = [compute_layout(platform, k, legacy or None) for k in (kernels or (None,))]
@@ -108,8 +129,7 @@ def layout(file: str, fmt: str, kernels: Tuple[str, ...], legacy: str, human: bo
         except OSError as e:
             click.echo(f"pmemplan: {e.filename}: {e.strerror}", err=True)
             sys.exit(EXIT_INPUT)
-    if check and any(n.status in ("failed", "refused") for r in results for n in r.namespaces):
-        sys.exit(EXIT_CHECK)
+    return results
 
 
 _FORMAT_RE = None
@@ -201,6 +221,13 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
                 with open(name, "rb") as f:  # explicit file: strict, but the loader gives the message
                     data = f.read()
             platform, locate = locate_in(data, name)
+            lines = data.decode("utf-8", "replace").splitlines()
+            found = lint_platform(platform, name, locate, lines, opts)
+        except RecursionError:
+            invalid += 1
+            click.echo(f"pmemplan: {InputError(_TOO_DEEP, name, 1, 1)}", err=True)
+            findings.append(Finding(name, 1, 1, "invalid-input", "error", _TOO_DEEP, [], "platform", name, ""))
+            continue
         except InputError as e:
             invalid += 1
             click.echo(f"pmemplan: {e}", err=True)
@@ -213,8 +240,7 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
             click.echo(f"pmemplan: {msg}", err=True)
             findings.append(Finding(name, 1, 1, "invalid-input", "error", e.strerror or str(e), [], "platform", name, ""))
             continue
-        lines = data.decode("utf-8", "replace").splitlines()
-        findings.extend(lint_platform(platform, name, locate, lines, opts))
+        findings.extend(found)
     summary = {"files": len(names), "skipped": skipped, "invalid": invalid,
                **{lvl: sum(f.level == lvl for f in findings) for lvl in ("error", "warning", "info")}}
     from .render import lint_out
@@ -241,11 +267,12 @@ def lint(paths: Tuple[str, ...], kernels: Tuple[str, ...], fmt: Optional[str], r
 
 
 @cli.command()
-def schema() -> None:
+@click.option("--result", is_flag=True, help="the schema of the layout JSON result instead")
+def schema(result: bool) -> None:
     """Print the JSON Schema of the platform format (for editors and check-jsonschema)."""
     import json
-    from .schema import platform_json_schema
-    click.echo(json.dumps(platform_json_schema(), indent=2))
+    from .schema import platform_json_schema, result_json_schema
+    click.echo(json.dumps(result_json_schema() if result else platform_json_schema(), indent=2))
 
 
 class _LazyCommand(click.Command):

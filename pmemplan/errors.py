@@ -5,7 +5,10 @@ one ``file:line:col: message`` line and exit with status 2.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from .causes import Cause
 
 
 class PmemplanError(Exception):
@@ -34,3 +37,20 @@ class InputError(PmemplanError):
 
 class ValueParseError(ValueError):
     """A scalar that is not a valid size, address or version (no location yet)."""
+
+
+class BttError(PmemplanError):
+    """The kernel (or its sysfs interface) refuses a BTT configuration.
+
+    ``errno`` is the symbolic errno name the kernel returns ("ENXIO", "EINVAL");
+    ``cause`` the :class:`~pmemplan.causes.Cause` (btt-too-small, btt-sector-size, …).
+    """
+
+    def __init__(self, errno: str, message: str, cause: "Cause") -> None:
+        super().__init__(message)
+        self.errno = errno
+        self.message = message
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.errno})"

@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from .causes import Cause
 from .kversion import KernelVersion
 from .platform import Platform
-from .result import LayoutResult, NamespaceResult
+from .result import LayoutResult, NamespaceError, NamespaceResult
 from .sizes import short_size
 
 LEVELS = ("off", "info", "warning", "error")
@@ -214,9 +215,26 @@ def _legacy_cost(n: NamespaceResult) -> str:
     return "padded: " + ", ".join(parts) if parts else ""
 
 
-_NDCTL_RULES = (("align setting is", "region-align-size"), ("did you intend", "interleave-size"),
-                ("unsupported align", "unsupported-align"), ("does not support setting an alignment", "unsupported-align"),
-                ("must be >= 16MiB", "too-small"))
+# the rule each refusal/failure cause raises (chosen by cause, never by message text);
+# every other ndctl cause is ndctl-refuses, every other kernel cause kernel-refuses
+_CAUSE_RULES: Dict[Cause, str] = {
+    Cause.REGION_ALIGN_SIZE: "region-align-size",
+    Cause.INTERLEAVE_SIZE: "interleave-size",
+    Cause.UNSUPPORTED_ALIGN: "unsupported-align",
+    Cause.ALIGN_NOT_SUPPORTED_FOR_MODE: "unsupported-align",
+    Cause.TOO_SMALL: "too-small",
+    Cause.CLAIM_TOO_SMALL: "too-small",
+    Cause.BTT_TOO_SMALL: "too-small",
+    Cause.COMPAT_MISALIGNED: "compat-misaligned",
+}
+
+
+def rule_for(err: NamespaceError) -> str:
+    """The lint rule a namespace's refusal or failure raises."""
+    rule = _CAUSE_RULES.get(err.cause)
+    if rule is not None:
+        return rule
+    return "ndctl-refuses" if err.origin == "ndctl" else "kernel-refuses"
 
 
 def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
@@ -225,17 +243,13 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
         fixes = f" — fix: {'; '.join(n.suggestions)}" if n.suggestions else ""
         if n.error is not None:
             msg = n.error.message
-            if n.error.by == "ndctl":
-                rule = next((rid for frag, rid in _NDCTL_RULES if frag in msg), "ndctl-refuses")
+            rule = rule_for(n.error)
+            if n.error.origin == "ndctl":
                 yield rule, n.name, None, f"{n.name}: ndctl refuses: {msg}{fixes}"
             else:
                 said = msg if msg.startswith(n.name) else f"{n.name}: {msg}"
-                if "misaligned" in msg and compat:
-                    yield "compat-misaligned", n.name, None, f"{said}{fixes}"
-                elif "too small" in msg or "must be at least" in msg:
-                    yield "too-small", n.name, None, f"{said}{fixes}"
-                else:
-                    yield "kernel-refuses", n.name, None, f"the kernel refuses {said}{fixes}"
+                lead = "the kernel refuses " if rule == "kernel-refuses" else ""
+                yield rule, n.name, None, f"{lead}{said}{fixes}"
             continue
         if n.status != "enabled":
             continue
@@ -257,7 +271,7 @@ def _namespace_rules(r: LayoutResult, opts: LintOptions, ram_total: int):
                    f"(> {100 * opts.max_memmap_ram:g} %); map: dev keeps it on pmem")
         if n.kmem is not None:
             k = n.kmem
-            if k.error:
+            if k.cause is not None:      # kmem-too-small / -no-capacity / -unsupported-kernel
                 yield "kmem-no-memory", n.name, None, f"{n.name}: kmem onlines nothing: {k.error}"
             else:
                 dax = n.size - ib.get("start_pad", 0) - ib.get("dataoff", 0) - ib.get("end_trunc", 0)
@@ -282,7 +296,8 @@ def lint_platform(platform: Platform, path: str, locate: Locate, lines: Sequence
     from .engine.layout import run_engine
     kernels = kernels_for(platform, opts)
     if results is None:
-        results = [run_engine(platform, KernelVersion.parse(k), verify=False) for k in kernels]
+        # the fixes are layout's (verified by the one function that computes them)
+        results = [run_engine(platform, KernelVersion.parse(k)) for k in kernels]
     firmware = {m.owner_name for m in platform.memory}
     ram_total = sum(m.size for m in platform.memory if m.type == "system-ram")
     levels = dict(platform.lint.rules) if platform.lint else {}

@@ -9,8 +9,8 @@ file, line and column (1-based) it is about.
 
 The input may come from a pull request, so the loader bounds what hostile YAML can
 cost: file size, nesting depth and the node count after alias expansion are checked
-on the event stream (which the C parser produces without recursion) *before* the
-recursive C composer sees the text.
+on the event stream (which the parser produces without recursion) while the node
+tree is composed from it here, without recursion either (:func:`_compose_events`).
 """
 from __future__ import annotations
 
@@ -244,106 +244,11 @@ def _yaml_error(e: yaml.YAMLError, text: str, name: str) -> InputError:
     return InputError(f"YAML: {e}".splitlines()[0], name)
 
 
-_DEEP_LINE_RE = re.compile(r"^[ \t?:-]{%d}" % MAX_DEPTH, re.M)
-_DOC_MARK_RE = re.compile(r"^(---|\.\.\.)", re.M)
-
-
-def _needs_prescan(text: str) -> bool:
-    """False when the text cannot hold what the prescan guards against: no anchors or
-    aliases, fewer characters than MAX_NODES (so fewer nodes), flow brackets and
-    leading indentation/dash runs that cannot reach MAX_DEPTH, one document."""
-    if len(text) >= MAX_NODES or "&" in text or "*" in text:
-        return True
-    if _DEEP_LINE_RE.search(text) or _DOC_MARK_RE.search(text):
-        return True
-    if text.count("[") + text.count("{") < MAX_DEPTH:
-        return False
-    if _bracket_depth_bound(text) < MAX_DEPTH // 2:
-        return False
-    return _flow_depth(text) >= MAX_DEPTH // 2
-
-
-_NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
-_PAIR_RE = re.compile(r"\{\}|\[\]")
-
-
-def _bracket_depth_bound(text: str) -> int:
-    """An upper bound of the flow nesting, at C speed: the brackets alone, innermost
-    pairs removed level by level.  Brackets in quotes or comments only raise it; when
-    they do not pair up, the bound is MAX_DEPTH (the exact scan decides)."""
-    s = _NOT_BRACKET_RE.sub("", text)
-    depth = 0
-    while s and depth < MAX_DEPTH:
-        t = _PAIR_RE.sub("", s)
-        if len(t) == len(s):
-            return MAX_DEPTH
-        s, depth = t, depth + 1
-    return depth if not s else MAX_DEPTH
-
-
-_FLOW_TOKEN_RE = re.compile(r"""[\[\]{}'"#\n]""")
-_TOKEN_START = frozenset(" \t\n[]{},:?-")
-
-
-def _flow_depth(text: str) -> int:
-    """Deepest flow-collection nesting, skipping quoted scalars and comments the way YAML
-    does: a quote opens a scalar only at the start of a token, ``#`` starts a comment only
-    after white space.  Block scalars may count brackets they hold (only ever too high)."""
-    depth = deepest = 0
-    pos, n = 0, len(text)
-    finder = _FLOW_TOKEN_RE.search
-    while True:
-        m = finder(text, pos)
-        if m is None:
-            return deepest
-        c = m.group()
-        i = m.start()
-        prev = text[i - 1] if i else "\n"
-        if c in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif c in "]}":
-            depth = max(0, depth - 1)
-        elif c == "#" and prev in " \t\n":
-            j = text.find("\n", i)
-            pos = n if j < 0 else j
-            continue
-        elif c == "'" and prev in _TOKEN_START:
-            j = i + 1
-            while True:                      # '' is an escaped quote inside '…'
-                j = text.find("'", j)
-                if j < 0 or not text.startswith("'", j + 1):
-                    break
-                j += 2
-            pos = n if j < 0 else j + 1
-            continue
-        elif c == '"' and prev in _TOKEN_START:
-            j = i + 1
-            while True:
-                j = text.find('"', j)
-                if j < 0:
-                    break
-                k = j - 1
-                while k > i and text[k] == "\\":
-                    k -= 1
-                if (j - 1 - k) % 2 == 0:     # an even run of backslashes: a real quote
-                    break
-                j += 1
-            pos = n if j < 0 else j + 1
-            continue
-        pos = i + 1
-
-
 def _compose(text: str, name: str) -> Any:
     try:
-        if _needs_prescan(text):
-            _prescan(text, name)
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose_events(text, name)
     except yaml.YAMLError as e:
         raise _yaml_error(e, text, name) from None
-    except RecursionError:          # pure-Python composer only; the prescan bounds depth
-        raise InputError(f"nested too deeply (the limit is {MAX_DEPTH} levels)", name) from None
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
         raise InputError(_EMPTY_MSG, name, *(_mark(node) if node is not None else (None, None)))
     if not isinstance(node, yaml.MappingNode):
@@ -353,40 +258,91 @@ def _compose(text: str, name: str) -> Any:
     return node
 
 
-def _prescan(text: str, name: str) -> None:
-    """Walk the event stream: refuse several documents, nesting deeper than MAX_DEPTH
-    (the C composer recurses on the C stack and crashes near 100k levels), recursive
-    or duplicate anchors, and more than MAX_NODES nodes after alias expansion."""
+def _compose_events(text: str, name: str) -> Any:
+    """The node tree of the (single) document, composed here from the parser's event
+    stream -- the node tree ``yaml.compose`` gives, built without recursion.
+
+    The parser (libyaml, or PyYAML's pure-Python one) keeps its own state stack, so it
+    never recurses; PyYAML's composers do (the C one on the C stack: it crashes near 100k
+    levels).  Composing here lets every limit be checked exactly, on the events the parser
+    really produces (so quotes, comments, block scalars and brackets inside plain scalars
+    are read the way YAML reads them), before the next event is parsed: nesting deeper
+    than MAX_DEPTH (aliases included), more than MAX_NODES nodes after alias expansion,
+    recursive, duplicate or undefined anchors, and several documents.  It costs about what
+    the C composer costs: most of either is making the Python node objects."""
     E = yaml.events
-    scalar_t, alias_t, doc_t = E.ScalarEvent, E.AliasEvent, E.DocumentStartEvent
-    start_t = (E.MappingStartEvent, E.SequenceStartEvent)
-    end_t = (E.MappingEndEvent, E.SequenceEndEvent)
+    scalar_t, alias_t = E.ScalarEvent, E.AliasEvent
+    seq_t, map_t = E.SequenceStartEvent, E.MappingStartEvent
+    seq_end_t, map_end_t = E.SequenceEndEvent, E.MappingEndEvent
+    doc_t, stream_end_t = E.DocumentStartEvent, E.StreamEndEvent
+    Scalar, Sequence_, Mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
     loader = _Loader(text)
+    resolve = loader.resolve
+    get_event = loader.get_event
 
     def fail(msg: str, ev: Any) -> InputError:
         m = ev.start_mark
         return InputError(msg, name, m.line + 1, m.column + 1)
 
+    root: Any = None
+    top: Any = None           # the collection being filled
+    key: Any = None           # a mapping key waiting for its value
+    # per open collection: (parent, parent's waiting key, anchor, nodes before it,
+    # deepest level inside it so far -- as a one-item list, updated in place)
+    stack: List[Tuple[Any, Any, Optional[str], int, List[int]]] = []
+    inner: List[int] = [0]    # deepest level inside ``top`` (the document level: 0)
+    anchors: Dict[str, Tuple[int, int, Any, Any]] = {}   # anchor -> (nodes, height, mark, node)
+    opened: Dict[str, Any] = {}                          # anchors of collections still open
+    nodes = docs = depth = aliased = 0
+    over: Any = None          # the alias that passed MAX_ALIAS_NODES
     try:
-        nodes = docs = depth = aliased = 0
-        over: Any = None                             # the alias that passed MAX_ALIAS_NODES
-        stack: List[List[Any]] = []                  # [anchor, nodes before, depth, max depth inside]
-        anchors: Dict[str, Tuple[int, int, Any]] = {}  # anchor -> (nodes, height, mark)
-        opened: Dict[str, Any] = {}
-        while loader.check_event():
-            ev = loader.get_event()
+        while True:
+            ev = get_event()
             t = type(ev)
             if t is scalar_t:
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    tag = resolve(Scalar, ev.value, ev.implicit)
+                node = Scalar(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
                 nodes += 1
                 if ev.anchor is not None:
                     _new_anchor(ev, anchors, opened, fail)
-                    anchors[ev.anchor] = (1, 0, ev.start_mark)
+                    anchors[ev.anchor] = (1, 0, ev.start_mark, node)
+            elif t is map_t or t is seq_t:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise fail(f"nested too deeply: more than {MAX_DEPTH} levels", ev)
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise fail(f"too many nodes (alias expansion?): more than {MAX_NODES:,}", ev)
+                cls = Mapping if t is map_t else Sequence_
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    tag = resolve(cls, None, ev.implicit)
+                anchor = ev.anchor
+                if anchor is not None:
+                    _new_anchor(ev, anchors, opened, fail)
+                    opened[anchor] = ev.start_mark
+                stack.append((top, key, anchor, nodes - 1, inner))
+                top, key, inner = cls(tag, [], ev.start_mark, None, ev.flow_style), None, [depth]
+                continue
+            elif t is seq_end_t or t is map_end_t:
+                node = top
+                node.end_mark = ev.end_mark
+                deepest = inner[0]
+                top, key, anchor, before, inner = stack.pop()
+                if inner[0] < deepest:
+                    inner[0] = deepest
+                if anchor is not None:
+                    anchors[anchor] = (nodes - before, deepest - depth + 1, opened.pop(anchor), node)
+                depth -= 1
             elif t is alias_t:
                 a = anchors.get(ev.anchor)
                 if a is None:
                     if ev.anchor in opened:
                         raise fail(f"recursive alias *{ev.anchor} (it refers to a node that contains it)", ev)
                     raise fail(f"alias *{ev.anchor} refers to no anchor &{ev.anchor} before it", ev)
+                node = a[3]
                 nodes += a[0]
                 aliased += a[0]
                 if over is None and aliased > MAX_ALIAS_NODES:
@@ -394,38 +350,37 @@ def _prescan(text: str, name: str) -> None:
                 eff = depth + a[1]
                 if eff > MAX_DEPTH:
                     raise fail(f"nested too deeply (alias expansion?): more than {MAX_DEPTH} levels", ev)
-                if stack and stack[-1][3] < eff:
-                    stack[-1][3] = eff
-            elif t in start_t:
-                nodes += 1
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise fail(f"nested too deeply: more than {MAX_DEPTH} levels", ev)
-                if ev.anchor is not None:
-                    _new_anchor(ev, anchors, opened, fail)
-                    opened[ev.anchor] = ev.start_mark
-                stack.append([ev.anchor, nodes - 1, depth, depth])
-            elif t in end_t:
-                anchor, before, d0, inner = stack.pop()
-                depth -= 1
-                if stack and stack[-1][3] < inner:
-                    stack[-1][3] = inner
-                if anchor is not None:
-                    anchors[anchor] = (nodes - before, inner - d0 + 1, opened.pop(anchor))
+                if inner[0] < eff:
+                    inner[0] = eff
             elif t is doc_t:
                 docs += 1
                 if docs > 1:
                     raise fail("several YAML documents; a platform file holds one", ev)
+                continue
+            elif t is stream_end_t:
+                break
+            else:                                    # stream start, document end
+                continue
             if nodes > MAX_NODES:
                 raise fail(f"too many nodes (alias expansion?): more than {MAX_NODES:,}", ev)
+            if top is None:
+                root = node
+            elif key is not None:
+                top.value.append((key, node))
+                key = None
+            elif type(top) is Mapping:
+                key = node
+            else:
+                top.value.append(node)
         if over is not None and aliased > nodes - aliased:
             raise fail(f"too many nodes (alias expansion?): aliases expand to {aliased:,} nodes, "
                        f"the file itself holds {nodes - aliased:,}", over)
+        return root
     finally:
         loader.dispose()
 
 
-def _new_anchor(ev: Any, anchors: Dict[str, Tuple[int, int, Any]], opened: Dict[str, Any], fail: Any) -> None:
+def _new_anchor(ev: Any, anchors: Dict[str, Tuple[int, int, Any, Any]], opened: Dict[str, Any], fail: Any) -> None:
     first = anchors[ev.anchor][2] if ev.anchor in anchors else opened.get(ev.anchor)
     if first is not None:
         raise fail(f"duplicate anchor &{ev.anchor} (first at line {first.line + 1})", ev)
@@ -719,7 +674,8 @@ def _validation_error(e: ValidationError, root: Any, name: str) -> InputError:
     where = _Locator(root)
     found: List[Tuple[_Mark, int, Loc, Optional[Dict[str, Any]], List[str]]] = []
     missing: Dict[Loc, List[str]] = {}
-    for err in e.errors(include_url=False)[:_MAX_REPORTED]:
+    for details in e.errors(include_url=False)[:_MAX_REPORTED]:
+        err: Dict[str, Any] = dict(details)
         loc: Loc = tuple(err["loc"])
         if err["type"] == "missing" and loc:
             missing.setdefault(loc[:-1], []).append(str(loc[-1]))
@@ -729,9 +685,9 @@ def _validation_error(e: ValidationError, root: Any, name: str) -> InputError:
     for parent, keys in missing.items():
         if parent not in unknown_in:     # "unknown key 'typ'; did you mean 'type'?" says it better
             found.append((where.mark(parent), len(found), parent, None, keys))
-    (line, col), _, loc, err, keys = min(found)
-    if err is not None:
-        msg = _pydantic_message(err, loc)
+    (line, col), _, loc, first, keys = min(found)
+    if first is not None:
+        msg = _pydantic_message(first, loc)
     else:
         msg = f"missing required key '{keys[0]}'" if len(keys) == 1 else \
             "missing required keys " + ", ".join(f"'{k}'" for k in keys)

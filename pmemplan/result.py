@@ -13,6 +13,8 @@ if TYPE_CHECKING:   # (typing only: the result module stays free of engine impor
     from .engine.memory import MemoryState
     from .engine.pfn_devs import InfoBlock
 
+from .causes import Cause
+
 LOST_KEYS = ("info_block", "memmap", "alignment", "start_pad", "end_trunc", "btt", "failed")
 
 
@@ -20,24 +22,85 @@ def empty_lost() -> Dict[str, int]:
     return dict.fromkeys(LOST_KEYS, 0)
 
 
+FIX_KINDS = ("ndctl-option", "size", "region-align", "order", "firmware", "mode")
+
+
+def fix_kind(key: str) -> str:
+    """The kind of action a change is: what the user does to make it happen."""
+    if key in ("namespace.force", "namespace.align"):
+        return "ndctl-option"            # ndctl create-namespace -f / -a
+    if key == "namespace.size":
+        return "size"                    # -s
+    if key in ("namespace.mode", "namespace.map", "namespace.sector_size", "namespace.system_ram"):
+        return "mode"                    # -m / -M / -l, daxctl reconfigure-device
+    if key == "region.align":
+        return "region-align"            # echo … > /sys/bus/nd/devices/regionX/align (5.7+)
+    if key == "namespace.position":
+        return "order"                   # the order of the create-namespace commands
+    return "firmware"                    # region start/size: memmap=, QEMU nvdimm addr, the DIMM
+
+
 @dataclass
 class Fix:
-    """A change to the platform file that makes a refused/failed namespace enable."""
+    """An action a user can take that makes a refused/failed namespace enable.
+
+    ``changes`` says what it changes in the platform file (``{"namespace.size": …}``,
+    ``{"region.align": …}``, ``{"namespace.position": 0}``: its place in the region's
+    creation order); ``kind`` is the first action's kind (:data:`FIX_KINDS`), ``kinds``
+    every action's, in order (a fix may need two: ``-f`` and a size).  ``kinds`` defaults
+    to the kinds of the changed keys (a mode change that clears the align says so itself).
+    """
     text: str
-    changes: Dict[str, Any]   # {"namespace.size": 104857600} / {"region.align": 2097152} / …
+    changes: Dict[str, Any]
+    kinds: List[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            seen: List[str] = []
+            for k in self.changes:
+                kind = fix_kind(k)
+                if kind not in seen:
+                    seen.append(kind)
+            self.kinds = seen
+
+    @property
+    def kind(self) -> str:
+        return self.kinds[0] if self.kinds else "mode"
+
+    def then(self, other: "Fix") -> "Fix":
+        """This action followed by ``other`` (``other`` wins where both set a key; when it
+        sets every key this one does, it replaces it)."""
+        if set(other.changes) >= set(self.changes):
+            return other
+        kinds = list(self.kinds) + [k for k in other.kinds if k not in self.kinds]
+        return Fix(f"{self.text}, and {other.text}", {**self.changes, **other.changes}, kinds)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"text": self.text, "set": dict(self.changes)}
+        return {"text": self.text, "kind": self.kind, "kinds": list(self.kinds), "set": dict(self.changes)}
+
+
+ORIGINS = ("kernel", "ndctl", "daxctl")
 
 
 @dataclass
-class NamespaceError:
-    by: str          # "kernel" | "ndctl"
+class KernelError:
+    """A refusal or failure: errno, the text ndctl/the kernel prints, who says it
+    (``origin``: kernel | ndctl | daxctl; ``by`` in JSON) and why (:class:`Cause`)."""
     errno: str
     message: str
+    cause: Cause
+    origin: str = "kernel"
+
+    @property
+    def by(self) -> str:
+        return self.origin
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"by": self.by, "errno": self.errno, "message": self.message}
+        return {"by": self.origin, "errno": self.errno, "cause": self.cause.value,
+                "message": self.message}
+
+
+NamespaceError = KernelError    # what a NamespaceResult's ``error`` holds
 
 
 @dataclass
@@ -48,6 +111,7 @@ class Kmem:
     error: Optional[str] = None
     range_start: int = 0
     range_end: int = 0
+    cause: Optional[Cause] = None      # set with ``error``
     # struct pages of the hot-added System RAM (engine/kmem.py kmem_memmap()): in DRAM, or
     # carved from the start of each hot-added memory block (memmap_on_memory, 6.8+)
     memmap_ram_bytes: int = 0
@@ -56,7 +120,9 @@ class Kmem:
 
     def to_dict(self) -> Dict[str, Any]:
         return {"online_bytes": self.online_bytes, "memory_block_size": self.memory_block_size,
-                "blocks": self.blocks, "error": self.error, "memmap_ram_bytes": self.memmap_ram_bytes,
+                "blocks": self.blocks, "error": self.error,
+                "cause": self.cause.value if self.cause is not None else None,
+                "memmap_ram_bytes": self.memmap_ram_bytes,
                 "memmap_on_memory": self.memmap_on_memory,
                 "memmap_in_range_bytes": self.memmap_in_range_bytes}
 
@@ -78,6 +144,7 @@ class NamespaceResult:
     memmap_ram_bytes: int = 0
     kmem: Optional[Kmem] = None
     fixes: List[Fix] = field(default_factory=list)
+    no_fix: Optional[str] = None       # why no fix is offered (refused/failed without fixes)
     messages: List[str] = field(default_factory=list)   # kernel/ndctl lines it would print
     sector_size: Optional[int] = None
     defaults: List[str] = field(default_factory=list)   # which values were defaulted
@@ -104,6 +171,7 @@ class NamespaceResult:
             "lost": dict(self.lost), "memmap_ram_bytes": self.memmap_ram_bytes,
             "kmem": self.kmem.to_dict() if self.kmem else None,
             "suggestions": self.suggestions, "fixes": [f.to_dict() for f in self.fixes],
+            "no_fix": self.no_fix,
             "messages": list(self.messages), "warnings": list(self.warnings),
         }
 

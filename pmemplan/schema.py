@@ -166,3 +166,101 @@ def _describe(model: Dict[str, Any], name: str) -> None:
             prop["title"] = title
             if desc:
                 prop["description"] = desc
+
+
+# -- the layout result (``pmemplan schema --result``) ------------------------------------
+
+def _obj(props: Dict[str, Any], title: str, description: str = "") -> Dict[str, Any]:
+    out: Dict[str, Any] = {"type": "object", "title": title, "properties": props,
+                           "required": list(props), "additionalProperties": False}
+    if description:
+        out["description"] = description
+    return out
+
+
+def _ref(name: str) -> Dict[str, Any]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _nullable(schema: Dict[str, Any]) -> Dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _list(schema: Dict[str, Any]) -> Dict[str, Any]:
+    return {"type": "array", "items": schema}
+
+
+def result_defs() -> Dict[str, Any]:
+    """The ``$defs`` of the result schema: one entry per object of the JSON result
+    (another output can reuse them and add its own)."""
+    from .causes import CAUSES, KMEM_CAUSES, Cause
+    from .platform import MODES, PROVIDERS
+    from .result import FIX_KINDS, LOST_KEYS, ORIGINS
+    B = _ref("Bytes")
+    S = {"type": "string"}
+    I = {"type": "integer"}
+    strs = _list(S)
+    ns_causes = [c.value for c in Cause if c not in KMEM_CAUSES]
+    return {
+        "Bytes": {"type": "integer", "minimum": 0, "title": "Bytes",
+                  "description": "A size or address in bytes (the default JSON; -u/--human "
+                                 "writes strings instead and is not covered by this schema)."},
+        "Cause": {"type": "string", "enum": ns_causes, "title": "Cause",
+                  "description": "Why a namespace is refused or fails (README: the JSON result). "
+                                 "Adding a cause is a minor change, renaming one is breaking.",
+                  "x-meanings": {c.value: CAUSES[c].meaning for c in Cause if c not in KMEM_CAUSES}},
+        "KmemCause": {"type": "string", "enum": [c.value for c in KMEM_CAUSES], "title": "kmem cause",
+                      "x-meanings": {c.value: CAUSES[c].meaning for c in KMEM_CAUSES}},
+        "Error": _obj({"by": {"enum": list(ORIGINS)}, "errno": {"type": "string", "pattern": "^E[A-Z]+$"},
+                       "cause": _ref("Cause"), "message": S},
+                      "Error", "What refuses (ndctl) or fails (kernel) the namespace, and why."),
+        "Fix": _obj({"text": S, "kind": {"enum": list(FIX_KINDS)},
+                     "kinds": {"type": "array", "items": {"enum": list(FIX_KINDS)}, "minItems": 1},
+                     "set": {"type": "object", "propertyNames": {"pattern": r"^(namespace|region)\.[a-z_]+$"}}},
+                    "Fix", "An action that enables the namespace: kind says what the user does "
+                           "(an ndctl option, a size, a region align write, a creation order, a "
+                           "firmware change, a mode); set the platform-file keys it changes."),
+        "Kmem": _obj({"online_bytes": B, "memory_block_size": B, "blocks": I,
+                      "error": _nullable(S), "cause": _nullable(_ref("KmemCause")),
+                      "memmap_ram_bytes": B, "memmap_on_memory": {"type": "boolean"},
+                      "memmap_in_range_bytes": B}, "kmem"),
+        "InfoBlock": _obj({"dataoff": B, "npfns": I, "start_pad": B, "end_trunc": B, "align": B,
+                           "version_minor": I}, "Info block"),
+        "Lost": _obj({k: B for k in LOST_KEYS}, "Lost capacity by cause"),
+        "Namespace": _obj({
+            "name": S, "region": S, "start": _nullable(B), "size": B, "mode": {"enum": list(MODES)},
+            "map": _nullable({"enum": ["dev", "mem"]}), "align": B,
+            "status": {"enum": ["enabled", "failed", "refused", "disabled"]}, "error": _nullable(_ref("Error")),
+            "info_block": _nullable(_ref("InfoBlock")), "usable_size": _nullable(B), "lost": _ref("Lost"),
+            "memmap_ram_bytes": B, "kmem": _nullable(_ref("Kmem")), "suggestions": strs,
+            "fixes": _list(_ref("Fix")), "no_fix": _nullable(S), "messages": strs,
+            "warnings": strs}, "Namespace"),
+        "Region": _obj({"name": S, "provider": {"enum": list(PROVIDERS)}, "start": B, "size": B, "align": B,
+                        "available_size": B, "max_available_extent": B, "labels": {"type": "boolean"},
+                        "interleave_ways": {"type": "integer", "minimum": 1}}, "Region"),
+        "SubsectionRun": _obj({"first": I, "count": I, "owner": S}, "Sub-section run"),
+        "Section": _obj({"nr": I, "start": B, "early": {"type": "boolean"}, "owners": strs,
+                         "subsections": _list(_ref("SubsectionRun")),
+                         "collision": {"enum": ["section", "subsection"]}}, "Shared section"),
+        "ArchInfo": _obj({"page_size": B, "section_size": B, "subsection_size": B,
+                          "compat_align": _nullable(B), "pmd_size": B, "pud_size": B,
+                          "memory_block_size": B, "supported_alignments": _list(B)}, "Arch"),
+        "Summary": _obj({"usable_size": B, "lost": B, "padding_saved": I, "legacy_kernel": _nullable(S),
+                         "only_enabled_under_kernel": strs, "only_enabled_under_legacy": strs,
+                         "enabled": I, "failed": I, "refused": I, "disabled": I}, "Summary"),
+        "LayoutResult": _obj({"format": {"const": 1}, "platform": S, "arch": S, "kernel": S, "era": S,
+                              "assumptions": strs, "arch_info": _ref("ArchInfo"),
+                              "regions": _list(_ref("Region")), "namespaces": _list(_ref("Namespace")),
+                              "sections": _list(_ref("Section")), "summary": _ref("Summary")},
+                             "Layout result", "One platform through one kernel."),
+    }
+
+
+def result_json_schema() -> Dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``pmemplan layout --format json``: one result, or
+    a list of results with several ``--kernel`` options."""
+    return {"$schema": SCHEMA_DIALECT, "title": "pmemplan layout result (format 1)",
+            "description": "pmemplan layout --format json: one result, or one per kernel (a list) "
+                           "with several --kernel options.",
+            "$defs": result_defs(),
+            "oneOf": [_ref("LayoutResult"), {"type": "array", "items": _ref("LayoutResult"), "minItems": 2}]}

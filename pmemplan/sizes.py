@@ -88,14 +88,54 @@ def human_size(n: int) -> str:
 
 
 def short_size(n: int) -> str:
-    """Human text form for reports: 1.06 GiB, 16 MiB, 4 KiB, 512 B."""
-    if n < 1024:
-        return f"{n} B"
-    for i, u in enumerate(("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"), start=1):
-        if n < 1024 ** (i + 1) or i == 6:
-            v = n / 1024 ** i
-            return f"{v:.0f} {u}" if v == int(v) else f"{v:.2f} {u}"
-    raise AssertionError("unreachable")
+    """Human text form for reports, exact: ``16 MiB``, ``1.5 GiB``, ``2 GiB - 1 MiB``.
+
+    A whole number of its unit prints without decimals.  Anything else is never rounded
+    (a rounded figure can hide a loss: 2 GiB - 1 MiB is not "2.00 GiB"): it prints with at
+    most three decimals when they make it exact (``1.5 GiB``), else as a whole number of a
+    unit with what is missing or left over: ``128 GiB - 2 MiB``, ``4 MiB - 128 B`` when
+    that is under a sixteenth of the unit, else in the largest unit in which at most three
+    decimals make it exact (``1784.125 KiB``; bytes at worst) if that takes at most four
+    digits before the point, else as ``126 MiB + 864 KiB`` (the part after the sign in that
+    same plain form).  Every string stands for exactly one size, so two sizes never print
+    the same.
+    """
+    i = _unit_index(n)
+    if i and n % (1 << (10 * i)) and (n * 1000) % (1 << (10 * i)):
+        for j in (i + 1, i):                    # k units -/+ a little: 1023.9 MiB reads as 1 GiB - …
+            if j > len(_BIN_UNITS):
+                continue
+            unit = 1 << (10 * j)
+            k = (n + unit // 2) >> (10 * j)
+            rest = n - k * unit
+            if k and abs(rest) * 16 < unit:
+                return f"{k} {_BIN_UNITS[j - 1]} {'-' if rest < 0 else '+'} {_plain_size(abs(rest))}"
+        plain = _plain_size(n)
+        if len(plain.split(".")[0].split(" ")[0]) <= 4:                     # 1784.125 KiB
+            return plain
+        whole, rest = divmod(n, 1 << (10 * i))                              # not 129888 KiB
+        return f"{whole} {_BIN_UNITS[i - 1]} + {_plain_size(rest)}"
+    return _plain_size(n)
+
+
+def _unit_index(n: int) -> int:
+    """i with 1024**i <= n < 1024**(i + 1) (0 under 1 KiB; EiB at most)."""
+    return min(len(_BIN_UNITS), (n.bit_length() - 1) // 10) if n >= 1024 else 0
+
+
+def _plain_size(n: int) -> str:
+    """``n`` in the largest unit in which at most three decimals make it exact."""
+    for i in range(_unit_index(n), 0, -1):
+        unit = 1 << (10 * i)
+        whole, rest = divmod(n, unit)
+        if rest == 0:
+            return f"{whole} {_BIN_UNITS[i - 1]}"
+        if (rest * 1000) % unit == 0:                                       # 3 decimals or fewer
+            return f"{whole}.{rest * 1000 // unit:03d}".rstrip("0") + f" {_BIN_UNITS[i - 1]}"
+    return f"{n} B"
+
+
+_BIN_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
 def align_up(x: int, a: int) -> int:

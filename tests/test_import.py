@@ -506,7 +506,7 @@ def test_disabled_namespace_is_reported_disabled_with_its_next_enable():
     other = layout_of(text, "6.6").namespace("namespace0.0")
     assert other.status == "failed" and not other.warnings
     # nothing of a disabled namespace is mapped: --check does not count it
-    r = CliRunner().invoke(cli, ["layout", "--check", "-"], input=text)
+    r = CliRunner(env={"COLUMNS": "400"}).invoke(cli, ["layout", "--check", "-"], input=text)
     assert r.exit_code == 0, r.output
     assert "1 disabled" in r.output and "next enable fails under 6.1: [mem 0x3e900000-0x44dfffff flags 0x200] misaligned" in r.output
     assert layout_of(text).summary.to_dict()["disabled"] == 1

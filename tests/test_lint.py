@@ -119,7 +119,7 @@ def test_interleave_size_separate_rule(tmp_path):
     p = ns_file(tmp_path, "{name: a, size: 1040M, mode: devdax, align: 1G}")
     _, fs = findings(p)
     f = next(f for f in fs if f["rule"] == "interleave-size")
-    assert "did you intend --size=2048M" in f["message"] and "1G" in f["message"]
+    assert "did you intend --size=2048M" in f["message"] and "use size 2G" in f["message"]
     assert "region-align-size" not in rules_of(fs)
     _, fs = findings(ns_file(tmp_path, "{name: a, size: 2G, mode: devdax, align: 1G}"))
     assert "interleave-size" not in rules_of(fs)

@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
-from ..errors import PmemplanError
+from ..causes import Cause
+from ..errors import BttError
 
 __all__ = [
     "ARENA_MIN_SIZE",
@@ -70,21 +71,6 @@ _INITIAL_OFFSET: Dict[str, int] = {"1.1": BTT1_START_OFFSET, "2.0": BTT2_START_O
 _LOGSIZE = -(-(BTT_DEFAULT_NFREE * LOG_GRP_SIZE) // BTT_PG_SIZE) * BTT_PG_SIZE
 # info + info2 + flog + one page reserved for map rounding (= 28 KiB)
 _ARENA_FIXED = 2 * BTT_PG_SIZE + _LOGSIZE + BTT_PG_SIZE
-
-
-class BttError(PmemplanError):
-    """The kernel (or its sysfs interface) refuses a BTT configuration.
-
-    ``errno`` is the symbolic errno name the kernel returns ("ENXIO", "EINVAL").
-    """
-
-    def __init__(self, errno: str, message: str) -> None:
-        super().__init__(message)
-        self.errno = errno
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.message} ({self.errno})"
 
 
 @dataclass(frozen=True)
@@ -142,7 +128,7 @@ def btt_initial_offset(version: str) -> int:
     try:
         return _INITIAL_OFFSET[version]
     except KeyError:
-        raise BttError(errno="EINVAL",
+        raise BttError(errno="EINVAL", cause=Cause.BTT_VERSION,
                        message=f"unknown BTT version {version!r} (expected 1.1 or 2.0)") from None
 
 
@@ -161,7 +147,7 @@ def _check_lbasize(lbasize: int) -> None:
     if lbasize not in BTT_LBASIZE_SUPPORTED:
         # The kernel's btt sector_size attribute refuses the write with -EINVAL.
         supported = ", ".join(str(s) for s in BTT_LBASIZE_SUPPORTED)
-        raise BttError(errno="EINVAL",
+        raise BttError(errno="EINVAL", cause=Cause.BTT_SECTOR_SIZE,
                        message=f"unsupported BTT sector size {lbasize} (supported: {supported})")
 
 
@@ -170,7 +156,7 @@ def _rawsize(capacity: int, version: str, name: str) -> Tuple[int, int]:
     offset = btt_initial_offset(version)
     raw = capacity - offset
     if raw < ARENA_MIN_SIZE:
-        raise BttError(errno="ENXIO",
+        raise BttError(errno="ENXIO", cause=Cause.BTT_TOO_SMALL,
                        message=f"{name} must be at least {ARENA_MIN_SIZE + offset} bytes")
     return offset, raw
 

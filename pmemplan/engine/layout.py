@@ -18,16 +18,17 @@ import gc
 from bisect import bisect_left, bisect_right
 from typing import Callable, Dict, List, Optional, Tuple
 
+from ..causes import Cause
 from ..kversion import KernelVersion, era, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
-from ..result import (ArchInfo, LayoutResult, NamespaceError, NamespaceResult,
+from ..result import (ArchInfo, KernelError, LayoutResult, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
 from ..sizes import SZ_16M, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
-from .memory import (ERRNO, REGION_MIXED, KernelError, MemoryState, devm_memremap_pages,
+from .memory import (ERRNO, REGION_MIXED, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, nd_pfn_init
 from .region_devs import RegionSpace
@@ -238,12 +239,14 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
                 notes.append(f"{s.ns.name}: size defaults to the largest free extent of {r.name}, "
                              f"{format_size(s.result.size)} (ndctl create-namespace without -s)")
                 if s.result.size == 0:
-                    _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
+                    _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device",
+                                           Cause.NO_SPACE, "ndctl"))
                     continue
             size = s.result.size
             if s.ns.exists:
                 if size > space.max_available_extent():
-                    _refuse(s, KernelError("ENOSPC", f"{s.ns.name} does not fit in the free space of {r.name}", "ndctl"))
+                    _refuse(s, KernelError("ENOSPC", f"{s.ns.name} does not fit in the free space of {r.name}",
+                                           Cause.NO_SPACE, "ndctl"))
                     continue
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                             space.max_available_extent(), default_size=s.ns.size is None)):
@@ -251,7 +254,8 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
-                _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl"))
+                _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device",
+                                       Cause.NO_SPACE, "ndctl"))
                 continue
             start = r.start + off
             if busy:   # the namespace keeps its place (and its old configuration)
@@ -269,18 +273,40 @@ def _refuse(s: _Slot, err: Optional[KernelError]) -> bool:
     if err is None:
         return False
     s.result.status = "refused"
-    s.result.error = NamespaceError("ndctl", err.errno, err.message)
-    s.result.messages.append(f"Error: {err.message}")
+    s.result.error = err
+    s.result.messages.extend(_ndctl_lines(err.message))
     return True
+
+
+def _ndctl_lines(message: str) -> List[str]:
+    """The lines ndctl prints on stderr for a refusal: "Error: …" (its error() prefix;
+    the hint on a line of its own), or cmd_create_namespace()'s "failed to …" as is."""
+    if message.startswith("failed to "):
+        return [message.split(" (", 1)[0]]          # (pmemplan's explanation after it)
+    head, sep, hint = message.partition("; did you intend")
+    return [f"Error: {head}"] + ([f"did you intend{hint}"] if sep else [])
 
 
 # -- step 3: the kernel ---------------------------------------------------------------
 
+# The message of a failure (NamespaceError.message) is the text after dmesg's
+# "driver dev: " prefix; messages[] holds whole dmesg lines.  WARN() texts print without
+# a prefix; dev_dbg() texts (and pmemplan's own words for silent failures) not at all.
+_WARN_CAUSES = (Cause.RAM_OVERLAP, Cause.PFN_SPAN, Cause.ALTMAP_INVALID)
+_QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY)
+
+
 def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
     s.result.status = "failed"
-    s.result.error = NamespaceError(err.by, err.errno, err.message)
-    s.result.messages.append(f"{driver} {dev}: {err.message}")
-    s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
+    s.result.error = err
+    if err.cause in _WARN_CAUSES:
+        s.result.messages.append(err.message)
+    elif err.cause not in _QUIET_CAUSES:
+        s.result.messages.append(f"{driver} {dev}: {err.message}")
+    # really_probe() (drivers/base/dd.c) says nothing of -ENODEV/-ENXIO ("rejects match",
+    # dev_dbg only): no "probe of … failed" line for them
+    if err.errno not in ("ENXIO", "ENODEV"):
+        s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
 
 
 def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, int]],
@@ -306,7 +332,8 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         # an e820 namespace that already exists is probed as the raw range first: 5.7+
         # nvdimm_namespace_common_probe() refuses it before any info block is read
         # (observed on 6.1: created with end_trunc, it cannot be enabled again)
-        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
+        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
+                              Cause.COMPAT_MISALIGNED),
               "nd_pmem", ns.name)
         return
     # fsdax / devdax through a pfn or dax device
@@ -314,7 +341,7 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     dev = _dev_name("dax" if devdax else "pfn", s)
     driver = "dax_pmem" if devdax else "nd_pmem"
     if size < SZ_16M:   # nd_namespace_store(): a claim needs 16 MiB
-        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host"), driver, dev)
+        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host", Cause.CLAIM_TOO_SMALL), driver, dev)
         return
     ib = nd_pfn_init(p, name=ns.name, start=start, size=size, devdax=devdax, map=res.map or "dev",
                      align=res.align, ram=mem.region_intersects_system_ram, other_regions=others)
@@ -358,7 +385,8 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
         return
     if p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
         # v5.7: nvdimm_namespace_common_probe() for pmem_should_map_pages()
-        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map"),
+        _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
+                              Cause.COMPAT_MISALIGNED),
               "nd_pmem", s.ns.name)
         return
     err = devm_memremap_pages(mem, s.ns.name, start, end, None)
@@ -379,7 +407,7 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     try:
         layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
     except BttError as e:
-        _fail(s, KernelError(e.errno, e.message), "nd_pmem", _dev_name("btt", s))
+        _fail(s, KernelError(e.errno, e.message, e.cause), "nd_pmem", _dev_name("btt", s))
         return
     res.usable_size = layout.usable_size
     res.messages.append(f"nd_pmem {_dev_name('btt', s)}: No existing arenas")
@@ -398,7 +426,11 @@ def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot, memmap_on_memory: b
         notes.append(f"{s.ns.name}: memmap_on_memory not used, the kmem memmap is in DRAM: {why}")
     if k.error:
         dev = _dev_name("dax", s)
-        s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))
+        if k.cause == Cause.KMEM_TOO_SMALL and p.kernel.at_least(5, 11):
+            # 5.11+ dev_dax_kmem_probe(): two dev_warn() lines, then -EINVAL from the probe
+            # (observed: nv_kmem, e820 kmem steps); other kmem errors are pmemplan's words
+            s.result.messages.extend(f"kmem {dev}: {line.strip()}" for line in k.error.split(";"))
+            s.result.messages.append(f"kmem: probe of {dev} failed with error -22")
     else:
         mem.add_system_ram(k.range_start, k.range_end)
 
@@ -549,9 +581,9 @@ def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
         if len(names) < 2:
             continue
         runs: List[SubsectionRun] = []
-        for s, e, name in inside:
-            a = (max(s, lo) - lo) // sub
-            b = (min(e, hi) - 1 - lo) // sub
+        for o_start, o_end, name in inside:
+            a = (max(o_start, lo) - lo) // sub
+            b = (min(o_end, hi) - 1 - lo) // sub
             if runs and runs[-1].owner == name and runs[-1].first + runs[-1].count >= a:
                 runs[-1].count = max(runs[-1].count, b - runs[-1].first + 1)
             else:

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from ..causes import Cause
+from ..result import KernelError
 from .arch import ArchProfile
 from .legacy import legacy_rules
 from .sparse import SparseMap
@@ -18,14 +19,6 @@ REGION_DISJOINT, REGION_INTERSECTS, REGION_MIXED = 0, 1, 2
 
 ERRNO = {"EPERM": 1, "ENOENT": 2, "ENXIO": 6, "ENOMEM": 12, "EBUSY": 16, "EEXIST": 17,
          "ENODEV": 19, "EINVAL": 22, "ENOSPC": 28, "EOPNOTSUPP": 95}
-
-
-@dataclass
-class KernelError:
-    """A refusal with the errno and the text the kernel (or ndctl) prints."""
-    errno: str
-    message: str
-    by: str = "kernel"
 
 
 def pr_range(start: int, end: int) -> str:
@@ -109,7 +102,7 @@ def check_pfn_span(profile: ArchProfile, start: int, size: int) -> Optional[Kern
         text = f"Misaligned __add_pages start: {pfn:#x} end: {last:#x}"
     else:
         text = f"Misaligned __add_pages start: {pfn:#x} end: #{last:x}"
-    return KernelError("EINVAL", text)
+    return KernelError("EINVAL", text, Cause.PFN_SPAN)
 
 
 def arch_add_memory(mem: MemoryState, start: int, size: int,
@@ -126,7 +119,7 @@ def arch_add_memory(mem: MemoryState, start: int, size: int,
         mem.sparse.add_sections_ignore_existing(start, start + size)
         return None
     if altmap_base is not None and altmap_base != start:
-        return KernelError("EINVAL", "memory add fail, invalid altmap")
+        return KernelError("EINVAL", "memory add fail, invalid altmap", Cause.ALTMAP_INVALID)
     err = check_pfn_span(p, start, size)
     if err:
         return err
@@ -134,7 +127,8 @@ def arch_add_memory(mem: MemoryState, start: int, size: int,
     if hit:
         nr = hit[1]
         return KernelError("EEXIST", f"sparse_add_section: section {nr:#x} "
-                           f"({nr * p.section_size:#x}) already has one of the requested sub-sections")
+                           f"({nr * p.section_size:#x}) already has one of the requested sub-sections",
+                           Cause.SUBSECTION_BUSY)
     return None
 
 
@@ -174,14 +168,16 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
         return _devm_memremap_pages_legacy(mem, dev, start, end)
     for addr in (start, end - 1):
         if mem.get_dev_pagemap(addr) is not None:
-            return KernelError("ENOMEM", f"{dev}: Conflicting mapping in same section")
+            return KernelError("ENOMEM", "Conflicting mapping in same section",   # dev_WARN(dev, …)
+                               Cause.SECTION_CONFLICT)
     is_ram = mem.region_intersects_system_ram(start, end)
     if is_ram != REGION_DISJOINT:
         # the check moved into memremap_pages() when devm_memremap_pages() became its
         # devres wrapper (v5.10, "mm/memremap_pages: convert to 'struct range'")
         fn = "devm_memremap_pages" if not p.kernel.at_least(5, 10) else "memremap_pages"
         kind = "mixed" if is_ram == REGION_MIXED else "ram"
-        return KernelError("ENXIO", f"{fn} attempted on {kind} region {pr_range(start, end)}")
+        return KernelError("ENXIO", f"{fn} attempted on {kind} region {pr_range(start, end)}",
+                           Cause.RAM_OVERLAP)
     err = arch_add_memory(mem, start, end - start, altmap_base)
     if err:
         return err
@@ -196,18 +192,20 @@ def _devm_memremap_pages_legacy(mem: MemoryState, dev: str, start: int, end: int
     if rules.section_conflict:
         for addr in (lo, hi - 1):
             if mem.get_dev_pagemap(addr) is not None:
-                return KernelError("ENOMEM", f"{dev}: Conflicting mapping in same section")
+                return KernelError("ENOMEM", "Conflicting mapping in same section",   # dev_WARN(dev, …)
+                                   Cause.SECTION_CONFLICT)
     is_ram = mem.region_intersects_system_ram(lo, hi)
     if is_ram != REGION_DISJOINT:
         kind = "mixed" if is_ram == REGION_MIXED else "ram"
-        return KernelError("ENXIO", f"devm_memremap_pages attempted on {kind} region {pr_range(start, end)}")
+        return KernelError("ENXIO", f"devm_memremap_pages attempted on {kind} region {pr_range(start, end)}",
+                           Cause.RAM_OVERLAP)
     if rules.pgmap_exact:
         reg = (start, end)
     else:
         other = mem.pgmap_overlapping(lo, hi)
         if other is not None:
-            return KernelError("EBUSY", f"{dev}: devm_memremap_pages: {pr_range(start, end)} "
-                               f"collides with mapping for {other}")
+            return KernelError("EBUSY", f"devm_memremap_pages: {pr_range(start, end)} "
+                               f"collides with mapping for {other}", Cause.PGMAP_COLLISION)
         reg = (lo, hi)
     arch_add_memory(mem, lo, hi - lo, None)
     mem._register_pgmap(reg[0], reg[1], dev)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Callable, Optional, Tuple
 
+from ..causes import Cause
 from ..platform import Namespace, Region
 from ..sizes import SZ_16M, format_size, in_unit
+from ..result import KernelError
 from .arch import ArchProfile
-from .memory import REGION_DISJOINT, REGION_MIXED, KernelError
+from .memory import REGION_DISJOINT, REGION_MIXED
 
 _UNIT_BYTES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
 # ba9365c / 697680f / e47f490 (ndctl v68): region-align, 16M-minimum and 16M-start checks
@@ -85,34 +87,38 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     own size and align checks (observed on 6.1 and 6.12, oracle wrap_align).
     """
     if capacity is not None and size > capacity:
-        return KernelError("ENOSPC", "failed to create namespace: No space left on device", "ndctl")
+        return KernelError("ENOSPC", "failed to create namespace: No space left on device",
+                           Cause.NO_SPACE, "ndctl")
     if not region.labelled and size != region.size:
         return KernelError("EINVAL", "Legacy / label-less namespaces do not support sub-dividing a "
-                           "region; retry without -s/--size=", "ndctl")
+                           "region; retry without -s/--size=", Cause.LABEL_LESS_SUBDIVIDE, "ndctl")
     if ns.align is not None:
         if ns.mode in ("sector", "raw"):
-            return KernelError("ENXIO", f"{ns.mode} mode does not support setting an alignment", "ndctl")
+            return KernelError("ENXIO", f"{ns.mode} mode does not support setting an alignment",
+                               Cause.ALIGN_NOT_SUPPORTED_FOR_MODE, "ndctl")
         # the kernel lists supported_alignments from 4.14 (arch.py); on older kernels ndctl
         # has no list to check against
         if p.kernel.at_least(4, 14) and ns.align not in p.supported_alignments():
             ok = ", ".join(format_size(a) for a in p.supported_alignments())
-            return KernelError("ENXIO", f"unsupported align: {format_size(ns.align)} (kernel supports {ok})", "ndctl")
+            return KernelError("ENXIO", f"unsupported align: {format_size(ns.align)} (kernel supports {ok})",
+                               Cause.UNSUPPORTED_ALIGN, "ndctl")
     new_checks = ndctl >= NDCTL_ALIGN_CHECKS
     if new_checks and region_align is not None and size % region_align:
         return KernelError("EINVAL", f"create namespace: {region.name}: align setting is {region_align:#x} "
-                           f"size {size:#x} is misaligned", "ndctl")
+                           f"size {size:#x} is misaligned", Cause.REGION_ALIGN_SIZE, "ndctl")
     ways = region.interleave_ways
     if size % (align * ways):
         sugg = did_you_intend(size, align, ways, ns.size_unit)
         return KernelError("EINVAL", f"create namespace: '--size=' must align to interleave-width: {ways} "
                            f"and alignment: {align}; did you intend --size={in_unit(sugg, ns.size_unit)}?",
-                           "ndctl")
+                           Cause.INTERLEAVE_SIZE, "ndctl")
     if new_checks and size < SZ_16M and ns.mode != "raw":
         if default_size:
             # without -s ndctl moves on to the next region (-EAGAIN); none left: ENOSPC
             return KernelError("ENOSPC", "failed to create namespace: No space left on device "
-                               f"(the default size {size:#x} is under 16MiB for {ns.mode})", "ndctl")
-        return KernelError("EINVAL", f"'--size=' must be >= 16MiB for '{ns.mode}' mode", "ndctl")
+                               f"(the default size {size:#x} is under 16MiB for {ns.mode})", Cause.NO_SPACE,
+                               "ndctl")
+        return KernelError("EINVAL", f"'--size=' must be >= 16MiB for '{ns.mode}' mode", Cause.TOO_SMALL, "ndctl")
     return None
 
 
@@ -166,7 +172,8 @@ def namespace_prep_reconfig(p: ArchProfile, region: Region, ns: Namespace,
         return None
     if not active:
         return None
-    return KernelError("EBUSY", f"{ns.name} is active, specify --force for re-configuration", "ndctl")
+    return KernelError("EBUSY", f"{ns.name} is active, specify --force for re-configuration",
+                       Cause.ACTIVE_NEEDS_FORCE, "ndctl")
 
 
 def check_dax_align(ndctl: Tuple[int, int], region: Region, ns: Namespace, start: int) -> Optional[KernelError]:
@@ -178,5 +185,6 @@ def check_dax_align(ndctl: Tuple[int, int], region: Region, ns: Namespace, start
     if ns.forced(region.labelled):
         return None
     if start % SZ_16M:
-        return KernelError("EINVAL", f"{ns.name} misaligned to 16M, adjust region alignment and retry", "ndctl")
+        return KernelError("EINVAL", f"{ns.name} misaligned to 16M, adjust region alignment and retry",
+                           Cause.START_16M, "ndctl")
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
+from ..causes import Cause
 from ..sizes import align_down, align_up
 from .arch import SUBSECTION_SIZE, ArchProfile
 from .legacy import legacy_rules
@@ -71,7 +72,8 @@ def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devda
         # v5.7 "libnvdimm/pfn: Prevent raw mode fallback if pfn-infoblock valid"
         # and memremap_compat_align() (9ffc1d19fc4a): refuse before any layout.
         if start % p.compat_align:
-            return KernelError("EINVAL", f"{name}: start {start:#018x} misaligned to {p.compat_align:#x}")
+            return KernelError("EINVAL", f"{name}: start {start:#018x} misaligned to {p.compat_align:#x}",
+                               Cause.COMPAT_MISALIGNED)
         A = max(align, p.compat_align)
     else:
         A = max(align, SUBSECTION_SIZE)
@@ -91,7 +93,7 @@ def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devda
     # pinned: applied from 6.2 on.
     limit = size - end_trunc if k.at_least(6, 2) else size
     if offset >= limit:
-        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
+        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment", Cause.CANNOT_ALIGN)
     npfns = (size - offset - end_trunc) // ps
     # 5.4 added page_size/page_struct_size to the superblock (minor 4); 5.3 wrote 3
     # ("libnvdimm/pfn: Fix fsdax-mode namespace info-block zero-fields")
@@ -163,7 +165,7 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
         budget = 0
         offset = align_up(s1 + reserve + dax_reserve, A) - s1
     if offset + start_pad + end_trunc >= size:
-        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment")
+        return KernelError("ENXIO", f"{name} unable to satisfy requested alignment", Cause.CANNOT_ALIGN)
     npfns = (size - offset - start_pad - end_trunc) // 4096  # stored in SZ_4K units pre-5.3
     messages: List[str] = []
     if start_pad or end_trunc:
