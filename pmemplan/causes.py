@@ -26,6 +26,8 @@ class Cause(str, Enum):
     TOO_SMALL = "too-small"
     ACTIVE_NEEDS_FORCE = "active-needs-force"
     START_16M = "start-16m"
+    NO_ZONE_DEVICE = "no-zone-device"
+    NO_CXL_REGION = "no-cxl-region"
     # the kernel: probing the namespace and mapping it
     COMPAT_MISALIGNED = "compat-misaligned"
     CLAIM_TOO_SMALL = "claim-too-small"
@@ -90,6 +92,14 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "ndctl", "a new fsdax/devdax namespace must start 16 MiB aligned unless -f",
         "setup_namespace() → check_dax_align() (ndctl v68, e47f490): \"misaligned to 16M\"",
         "docs/kernel-model.md §8.1"),
+    Cause.NO_ZONE_DEVICE: CauseInfo(
+        "ndctl", "fsdax and devdax need ZONE_DEVICE, which this arch/kernel cannot build "
+        "(arm64 before 5.7, riscv64 before 6.11): there is no pfn/dax seed to configure",
+        "mm/Kconfig ZONE_DEVICE depends on MEMORY_HOTREMOVE and ARCH_HAS_ZONE_DEVICE; "
+        "NVDIMM_PFN and DEV_DAX_PMEM depend on ZONE_DEVICE", "docs/kernel-model.md §3"),
+    Cause.NO_CXL_REGION: CauseInfo(
+        "ndctl", "CXL pmem regions exist from 6.0 (region creation in drivers/cxl/core/region.c)",
+        "no such region before 6.0", "docs/kernel-model.md §3"),
     Cause.COMPAT_MISALIGNED: CauseInfo(
         "kernel", "the start (or end) is not memremap_compat_align()-aligned",
         "5.7+: nd_pfn_init() \"start … misaligned to …\" / nvdimm_namespace_common_probe() "

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from pmemplan.causes import Cause
+
 from pmemplan.engine import compute_layout
 from pmemplan.loader import load_platform
 from pmemplan.platform import Namespace
@@ -443,19 +445,38 @@ def test_arm64_kmem_block_size():
     assert k515 is not None and k515.online_bytes == 1920 * M and k515.blocks == 15
 
 
-def test_arm64_legacy_1g_section_padding():
+def test_arm64_legacy_has_no_zone_device():
+    # arm64 had no memory hot-remove, so no ZONE_DEVICE, before 5.7 (engine/arch.py): under
+    # the 5.2 comparison neither namespace can be fsdax/devdax (no pfn/dax seed)
     r = layout(ARM, "5.10")
-    old = r.legacy.namespace("namespace0.0")
-    # A3 with 1G sections: [0x100000000, end) is MIXED with RAM ->
-    # start_pad = 0x140000000 - 0x138000000 = 128M; end 0x240000000 is section aligned
-    # and region1 starts there (no overlap) -> end_trunc 0
-    # n0 = SECTION_ALIGN_UP_pages((4224M - 128M - 8K)/4K = 1048574), 262144 pages per
-    #      section -> 1048576; 64*n0 = 64M
+    for name in ("namespace0.0", "namespace1.0"):
+        old = r.legacy.namespace(name)
+        assert old.status == "refused" and old.error.cause == Cause.NO_ZONE_DEVICE, name
+    assert r.summary.only_enabled_under_kernel == ["namespace0.0", "namespace1.0"]
+    assert r.summary.padding_saved == 0
+
+
+def test_arm64_1g_section_padding_formula():
+    # the pre-5.3 formula with 1G sections (a kernel that had ZONE_DEVICE, e.g. a vendor
+    # backport): [0x100000000, end) is MIXED with RAM -> start_pad = 0x140000000 -
+    # 0x138000000 = 128M; n0 = SECTION_ALIGN_UP_pages((4224M - 128M - 8K)/4K = 1048574),
+    # 262144 pages per section -> 1048576; 64*n0 = 64M
     # offset = ALIGN(0x140000000 + 8K + 64M, 2M) - 0x140000000 = 66M = 69206016
     # npfns = (4224M - 66M - 128M)/4K = 4030*256 = 1031680; usable 4030M = 4225761280
-    check_pfn(old, dataoff=66 * M, npfns=1031680, start_pad=128 * M, end_trunc=0,
-              usable=4225761280)
-    assert r.summary.padding_saved == 128 * M
+    from pmemplan.engine.arch import arch_profile
+    from pmemplan.engine.memory import REGION_DISJOINT, REGION_MIXED
+    from pmemplan.engine.pfn_devs import nd_pfn_init
+    from pmemplan.kversion import KernelVersion
+    start = 0x138000000
+
+    def ram(lo, hi):
+        return REGION_MIXED if lo < start < hi else REGION_DISJOINT
+
+    ib = nd_pfn_init(arch_profile("arm64", KernelVersion.parse("5.2"), page_size=4096), name="n",
+                     start=start, size=4224 * M, devdax=False, map="dev", align=2 * M, ram=ram,
+                     other_regions=[])
+    assert (ib.dataoff, ib.npfns, ib.start_pad, ib.end_trunc, ib.usable_size) == \
+        (66 * M, 1031680, 128 * M, 0, 4225761280)
 
 
 # ------------------------------------------------------------------- 6. ppc64-hash.yaml

@@ -313,3 +313,87 @@ def test_unsupported_align_refused_from_4_14(kernel, refused):
         assert res.arch_info.supported_alignments == [4096, 2 * M, G]
     else:
         assert ns.status == "enabled"
+
+
+# -- item 6: architecture gates ---------------------------------------------------------
+
+def _arch_platform(arch: str, kernel: str, mode: str = "fsdax", provider: str = "nfit", align=None,
+                   **top) -> Platform:
+    ns = {"name": "namespace0.0", "mode": mode}
+    if align:
+        ns["align"] = align
+    return Platform.from_dict({"format": "1", "arch": arch, "kernel": kernel, **top,
+                               "memory": [{"type": "system-ram", "start": "1G", "size": "2G"}],
+                               "regions": [{"name": "region0", "provider": provider, "start": "8G",
+                                            "size": "1G", "labels": provider == "cxl" or None,
+                                            "namespaces": [dict(ns, size="1G") if provider == "cxl" else ns]}]})
+
+
+@pytest.mark.parametrize("arch,kernel,ok", [("arm64", "5.4", False), ("arm64", "5.6", False),
+                                            ("arm64", "5.7", True), ("arm64", "5.10", True),
+                                            ("riscv64", "6.1", False), ("riscv64", "6.11", True),
+                                            ("x86_64", "4.19", True), ("ppc64le", "5.2", True)])
+@pytest.mark.parametrize("mode", ["fsdax", "devdax"])
+def test_zone_device_gate(arch, kernel, ok, mode):
+    """ZONE_DEVICE needs MEMORY_HOTREMOVE (mm/Kconfig): none on arm64 before 5.7, riscv64
+    before 6.11; without it there is no pfn/dax seed and ndctl cannot configure the mode."""
+    ns = run_engine(_arch_platform(arch, kernel, mode, page_size="4K" if arch != "ppc64le" else None),
+                    K(kernel), verify=False).namespace("namespace0.0")
+    if ok:
+        assert ns.status == "enabled", ns.error
+    else:
+        assert ns.status == "refused" and ns.error.cause.value == "no-zone-device" and ns.error.by == "ndctl"
+
+
+def test_of_pmem_raw_without_zone_device_maps_no_pages():
+    """pmem_should_map_pages() is false without CONFIG_ZONE_DEVICE: plain memremap."""
+    p = _arch_platform("arm64", "5.4", "raw", provider="of_pmem", page_size="4K")
+    res = run_engine(p, K("5.4"), verify=False)
+    ns = res.namespace("namespace0.0")
+    assert ns.status == "enabled" and ns.pages_in is None and ns.usable_size == G
+    assert ns.memmap_ram_bytes == 0
+    # with ZONE_DEVICE (5.7+) the raw of_pmem namespace maps its pages in RAM
+    ns = run_engine(_arch_platform("arm64", "5.10", "raw", provider="of_pmem", page_size="4K"),
+                    K("5.10"), verify=False).namespace("namespace0.0")
+    assert ns.pages_in == "ram"
+
+
+def test_ppc64_hash_4k_pages_has_no_thp():
+    """hash__has_transparent_hugepage(): THP only with the 16M PMD of 64K pages."""
+    prof = _prof("ppc64le", K("6.1"), mmu="hash", page_size=4096)
+    assert prof.supported_alignments() == (4096,) and prof.default_pfn_align() == 4096
+    prof = _prof("ppc64le", K("6.1"), mmu="hash", page_size=65536)
+    assert prof.supported_alignments() == (65536, 16 * M)
+
+
+@pytest.mark.parametrize("kernel,aligns", [("6.1", (65536, 2 * M)), ("6.6", (65536, 2 * M, G))])
+def test_ppc64_radix_1g_devdax_from_6_6(kernel, aligns):
+    assert _prof("ppc64le", K(kernel), mmu="radix").supported_alignments() == aligns
+
+
+def test_ppc64_memory_block_pseries_vs_powernv():
+    """pseries reads ibm,lmb-size (typically 256M) whatever the MMU; powernv: 1G radix, 256M hash."""
+    assert _prof("ppc64le", K("6.1"), mmu="radix").memory_block_size == 256 * M
+    assert _prof("ppc64le", K("6.1"), mmu="radix", bare_metal=True).memory_block_size == G
+    assert _prof("ppc64le", K("6.1"), mmu="hash", bare_metal=True).memory_block_size == 256 * M
+    assert _prof("ppc64le", K("6.1"), mmu="radix", memory_block_size=G).memory_block_size == G
+
+
+@pytest.mark.parametrize("kernel,ok", [("5.15", False), ("6.0", True), ("6.1", True)])
+def test_cxl_pmem_regions_from_6_0(kernel, ok):
+    ns = run_engine(_arch_platform("x86_64", kernel, "sector", provider="cxl"), K(kernel),
+                    verify=False).namespace("namespace0.0")
+    if ok:
+        assert ns.status == "enabled"
+    else:
+        assert ns.status == "refused" and ns.error.cause.value == "no-cxl-region"
+
+
+def test_cxl_label_index_2_1_selects_btt_2_0():
+    """btt_claim_class(): an index that is not v1.1 (CXL's v2.1) → BTT v2.0 (no 4K initial
+    offset), so a CXL sector namespace holds as much as an NFIT one with v1.2 labels."""
+    from pmemplan.engine.btt import btt_layout
+    cxl = run_engine(_arch_platform("x86_64", "6.1", "sector", provider="cxl"), K("6.1"),
+                     verify=False).namespace("namespace0.0")
+    assert cxl.usable_size == btt_layout(G, 4096, "2.0").usable_size
+    assert btt_layout(G, 4096, "2.0").usable_size != btt_layout(G, 4096, "1.1").usable_size

@@ -376,6 +376,12 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
     WARN_ONCE) — observed on Linux 5.2.1 (kernel-cases-5.2 e820_unaligned_100M).
     """
     res = s.result
+    if not p.zone_device:
+        notes.append(f"{s.ns.name}: no ZONE_DEVICE on {p.arch} {p.kernel}: pmem_should_map_pages() is "
+                     "false, the range is mapped without struct pages (plain memremap, no DAX)")
+        res.usable_size = end - start
+        res.pages_in = None
+        return
     if mem.region_intersects_system_ram(start, end) == REGION_MIXED:
         notes.append(f"{s.ns.name}: the range is partly System RAM: pmem_should_map_pages() is "
                      "false, it is mapped without struct pages (plain memremap, no DAX) — "
@@ -403,7 +409,9 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     res = s.result
     # btt_claim_class(): v2.0 for label index 1.2 or a label-capable DIMM whose label
     # area was never initialised; v1.1 for index 1.1, label-less DIMMs and e820
-    version = "2.0" if r.provider != "e820" and r.label_version in ("1.2", "uninitialised") else "1.1"
+    # CXL regions carry a v2.1 label index, which is not 1.1 either: v2.0
+    version = "2.0" if r.provider == "cxl" or (
+        r.provider != "e820" and r.label_version in ("1.2", "uninitialised")) else "1.1"
     try:
         layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
     except BttError as e:

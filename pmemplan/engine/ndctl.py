@@ -86,6 +86,14 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     which can be 0 while available_size is not: ndctl then refuses any size, before its
     own size and align checks (observed on 6.1 and 6.12, oracle wrap_align).
     """
+    if region.provider == "cxl" and not p.kernel.at_least(6, 0):
+        return KernelError("ENODEV", f"{region.name}: CXL pmem regions exist from Linux 6.0",
+                           Cause.NO_CXL_REGION, "ndctl")
+    if ns.mode in ("fsdax", "devdax") and not p.zone_device and not (
+            region.pagemap and ns.mode == "fsdax" and ns.effective_map == "mem"):
+        return KernelError("ENODEV", f"{ns.mode} needs ZONE_DEVICE, which {p.arch} {p.kernel} does "
+                           f"not have: the region has no {'dax' if ns.mode == 'devdax' else 'pfn'} seed",
+                           Cause.NO_ZONE_DEVICE, "ndctl")
     if capacity is not None and size > capacity:
         return KernelError("ENOSPC", "failed to create namespace: No space left on device",
                            Cause.NO_SPACE, "ndctl")
