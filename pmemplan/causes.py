@@ -72,7 +72,7 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "docs/kernel-model.md §8.1"),
     Cause.UNSUPPORTED_ALIGN: CauseInfo(
         "ndctl", "the align is not in the kernel's supported_alignments",
-        "validate_namespace_options() against regionX/*/supported_alignments (5.4+)",
+        "validate_namespace_options() against regionX/*/supported_alignments (4.14+)",
         "docs/kernel-model.md §6.3, §8.1"),
     Cause.REGION_ALIGN_SIZE: CauseInfo(
         "ndctl", "the size is not a multiple of regionX/align",

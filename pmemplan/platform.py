@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ._model import BOOL, STR, Record, checked, choice, dict_of, field, integer, list_of, one, size_kind
 from .errors import ValueParseError
-from .kversion import KernelVersion, check_kernel, validate_kernels
+from .kversion import KernelVersion, check_kernel, resolve_kernel, validate_kernels
 from .sizes import is_pow2, parse_size_unit
 
 ARCHES = ("x86_64", "arm64", "ppc64le", "riscv64")
@@ -200,6 +200,9 @@ class Platform(Record):
     name: str = field(STR, "platform")
     arch: str = field(choice(*ARCHES), "x86_64")
     kernel: str = field(checked(STR, _kernel))
+    # the release the engine plans with when the kernel differs from mainline (a vendor
+    # kernel with backports); ``kernel`` stays what results print
+    behaves_like: Optional[str] = field(checked(STR, _kernel), None)
     targets: Optional[List[str]] = field(checked(list_of(STR), _kernels), None)
     page_size: Optional[int] = field(SIZE, None)
     mmu: Optional[str] = field(choice("hash", "radix"), None)
@@ -217,7 +220,15 @@ class Platform(Record):
 
     @property
     def kernel_version(self) -> KernelVersion:
-        return KernelVersion.parse(self.kernel)
+        """The file's kernel as the engine plans it (behaves_like, distribution kernels)."""
+        return resolve_kernel(self.kernel, self.behaves_like)
+
+    def kernel_for(self, text: str) -> KernelVersion:
+        """A kernel named on the command line or in ``targets``, as the engine plans it:
+        the file's ``behaves_like`` applies to the file's own kernel only."""
+        if KernelVersion.parse(text) == KernelVersion.parse(self.kernel) and text.strip() == self.kernel.strip():
+            return self.kernel_version
+        return resolve_kernel(text)
 
 
 def ndctl_version(text: str) -> Tuple[int, int]:

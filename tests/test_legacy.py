@@ -397,3 +397,76 @@ def test_cxl_label_index_2_1_selects_btt_2_0():
                      verify=False).namespace("namespace0.0")
     assert cxl.usable_size == btt_layout(G, 4096, "2.0").usable_size
     assert btt_layout(G, 4096, "2.0").usable_size != btt_layout(G, 4096, "1.1").usable_size
+
+
+# -- kernel versions as users write them ------------------------------------------------
+
+from pmemplan.engine.layout import compute_layout   # noqa: E402
+from pmemplan.kversion import resolve_kernel, validate_kernels   # noqa: E402
+
+
+@pytest.mark.parametrize("text,like", [("4.18.0-305.el8", (5, 10)), ("4.18.0-240.el8", (5, 10)),
+                                       ("4.18.0-147.5.1.el8_1.x86_64", (5, 2)),
+                                       ("4.18.0-193.el8", (5, 2)), ("4.18.0-80.el8", (4, 18)),
+                                       ("5.14.0-70.el9", (5, 14)), ("5.15.0-91-generic", (5, 15)),
+                                       ("6.1.0-56-amd64", (6, 1))])
+def test_distribution_kernels_state_what_they_are_planned_as(text, like):
+    v = resolve_kernel(text)
+    assert (v.major, v.minor) == like and str(v) == text
+    assert v.basis and f"planned as" in v.basis
+
+
+def test_mainline_and_stable_kernels_have_no_basis():
+    for t in ("6.1", "5.2.1", "4.19.150", "5.3-rc4"):
+        assert resolve_kernel(t).basis == ""
+
+
+def _rhel(kernel: str, **extra) -> Platform:
+    """Two NVDIMMs sharing a section, as kernel-cases nv_shared_section."""
+    return Platform.from_dict({"format": "1", "kernel": kernel, **extra,
+                               "memory": [{"type": "system-ram", "start": "1M", "size": "2047M"}],
+                               "regions": [
+        {"name": "region0", "start": "4G", "size": hex(G + 64 * M), "labels": False,
+         "namespaces": [{"name": "namespace0.0", "mode": "fsdax", "align": "2M"}]},
+        {"name": "region1", "start": "0x144000000", "size": "1G", "labels": False,
+         "namespaces": [{"name": "namespace1.0", "mode": "fsdax", "align": "2M"}]}]})
+
+
+def test_rhel8_builds_plan_as_their_backports():
+    # 8.1: trim_pfn_device() pads the second DIMM by 64M, like 5.2.1 did for real
+    r = compute_layout(_rhel("4.18.0-147.el8"))
+    assert r.kernel == "4.18.0-147.el8" and r.era == "5.1-5.2"
+    assert r.namespace("namespace1.0").info_block["start_pad"] == 64 * M
+    assert any("planned as Linux 5.2" in a for a in r.assumptions)
+    # 8.4: sub-sections, no padding
+    r = compute_layout(_rhel("4.18.0-305.el8"))
+    assert r.era == "5.7+" and r.namespace("namespace1.0").info_block["start_pad"] == 0
+
+
+def test_behaves_like_overrides_and_kernel_is_printed():
+    r = compute_layout(_rhel("4.18.0-80.el8", behaves_like="5.4"))
+    assert r.kernel == "4.18.0-80.el8" and r.era == "5.3-5.6"
+    assert any("(behaves_like)" in a for a in r.assumptions)
+    # another --kernel does not inherit the file's behaves_like
+    r = compute_layout(_rhel("4.18.0-80.el8", behaves_like="5.4"), kernel="5.2.1")
+    assert r.era == "5.1-5.2" and not any("behaves_like" in a for a in r.assumptions)
+
+
+def test_behaves_like_is_validated_like_kernel():
+    with pytest.raises(Exception, match="predates libnvdimm"):
+        _rhel("6.1", behaves_like="3.10")
+
+
+def test_stable_point_release_inside_a_bracket_says_so():
+    r = compute_layout(_rhel("4.19.5"), legacy=None)
+    assert any("between .1 (without) and .13" in a for a in r.assumptions)
+    assert r.namespace("namespace1.0").info_block["start_pad"] == 0   # planned as without
+    r = compute_layout(_rhel("4.19.150"), legacy=None)
+    assert r.namespace("namespace1.0").info_block["start_pad"] == 64 * M
+    assert r.namespace("namespace1.0").info_block["version_minor"] == 3
+
+
+def test_legacy_must_behave_like_a_pre_5_3_kernel():
+    assert validate_kernels([], "4.18.0-147.el8")[1] == "4.18.0-147.el8"
+    with pytest.raises(Exception, match="not a pre-5.3 kernel"):
+        validate_kernels([], "4.18.0-305.el8")

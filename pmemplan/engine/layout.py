@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..causes import Cause
-from ..kversion import KernelVersion, era, unconfirmed_note
+from ..kversion import KernelVersion, era, resolve_kernel, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
 from ..result import (ArchInfo, KernelError, LayoutResult, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
@@ -28,6 +28,7 @@ from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
+from .legacy import stable_note
 from .memory import (ERRNO, REGION_MIXED, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, nd_pfn_init
@@ -90,6 +91,11 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
                      phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
                      bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=boot_mem_end)
     notes.extend(p.assumptions)
+    if kernel.basis:
+        notes.append(kernel.basis)
+    bracket = stable_note(kernel)
+    if bracket:
+        notes.append(bracket)
     newer = unconfirmed_note(kernel)
     if newer:
         notes.append(newer)
@@ -455,7 +461,7 @@ def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot, memmap_on_memory: b
 def observed_states(platform: Platform, kernel: KernelVersion, slots: List[_Slot]) -> Dict[str, str]:
     """{namespace: "enabled"|"disabled"} for the namespaces whose recorded state applies."""
     try:
-        if KernelVersion.parse(platform.kernel) != kernel:
+        if platform.kernel_version != kernel:
             return {}
     except ValueError:
         return {}
@@ -609,10 +615,10 @@ def section_map(p: ArchProfile, platform: Platform, slots: List[_Slot],
 def compute_layout(platform: Platform, kernel: Optional[str] = None,
                    legacy: Optional[str] = "5.2") -> LayoutResult:
     """Run ``platform`` through ``kernel`` (default: the file's) and compare with ``legacy``."""
-    kv = KernelVersion.parse(kernel) if kernel else platform.kernel_version
+    kv = platform.kernel_for(kernel) if kernel else platform.kernel_version
     res = run_engine(platform, kv)
     if legacy:
-        lv = KernelVersion.parse(legacy)
+        lv = resolve_kernel(legacy)
         old = run_engine(platform, lv, verify=False, sections=False, fixes=False)
         res.legacy = old
         res.summary.legacy_kernel = str(lv)
