@@ -101,6 +101,7 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
         notes.append(newer)
     ndv = ndctl_version(platform.ndctl)
     mem = MemoryState(p, ram)
+    mem.ram_warned = _boot_ram_warning(p, platform, mem)
 
     slots: List[_Slot] = []
     spaces: Dict[str, RegionSpace] = {}
@@ -158,6 +159,17 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
                         regions, namespaces, sections, summary, memory, state_size=state,
                         memory_state=mem, profile=p)
+
+
+def _boot_ram_warning(p: ArchProfile, platform: Platform, mem: MemoryState) -> bool:
+    """Whether the boot has already spent the "attempted on … region" WARN_ONCE: before 5.3
+    a raw label-less namespace on a pagemap bus is probed at boot with its sections widened,
+    and fails there when they hold System RAM (observed on 5.2.1, docs/kernel-model.md §7.3)."""
+    if p.subsection_hotplug or not p.zone_device:
+        return False
+    ram = mem.region_intersects_system_ram
+    return any(r.pagemap and not r.labelled and not _ndctl.boot_state_enabled(p, r, ram)
+               for r in platform.regions)
 
 
 def same_nvdimm_bus(a: Region, b: Region) -> bool:
@@ -302,10 +314,16 @@ _WARN_CAUSES = (Cause.RAM_OVERLAP, Cause.PFN_SPAN, Cause.ALTMAP_INVALID)
 _QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY)
 
 
-def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
+def _fail(s: _Slot, err: KernelError, driver: str, dev: str, mem: Optional[MemoryState] = None) -> None:
     s.result.status = "failed"
     s.result.error = err
-    if err.cause in _WARN_CAUSES:
+    if err.cause == Cause.RAM_OVERLAP and mem is not None:
+        # "… attempted on … region" is a WARN_ONCE: printed by the first failure of a boot
+        # only (on 5.2.1 usually the boot-time probe of a raw e820 namespace, §7.3)
+        if not mem.ram_warned:
+            s.result.messages.append(err.message)
+        mem.ram_warned = True
+    elif err.cause in _WARN_CAUSES:
         s.result.messages.append(err.message)
     elif err.cause not in _QUIET_CAUSES:
         s.result.messages.append(f"{driver} {dev}: {err.message}")
@@ -361,7 +379,7 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
     err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
     if err:
-        _fail(s, err, driver, dev)
+        _fail(s, err, driver, dev, mem)
         return
     res.usable_size = ib.usable_size
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"
@@ -403,7 +421,7 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
         return
     err = devm_memremap_pages(mem, s.ns.name, start, end, None)
     if err:
-        _fail(s, err, "nd_pmem", s.ns.name)
+        _fail(s, err, "nd_pmem", s.ns.name, mem)
         return
     res.device = s.ns.name
     res.usable_size = end - start

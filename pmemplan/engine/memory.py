@@ -34,6 +34,8 @@ class MemoryState:
         self.sparse = SparseMap(profile.section_size, profile.subsection_size)
         self._ram: List[Tuple[int, int]] = sorted(system_ram)
         self._pgmaps: List[Tuple[int, int, str]] = []   # registered ranges [start, end)
+        # the "attempted on … region" WARN_ONCE has printed in this boot
+        self.ram_warned = False
         for s, e in self._ram:
             self.sparse.subsection_map_init(s, e)
 
