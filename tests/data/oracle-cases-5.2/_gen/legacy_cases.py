@@ -191,8 +191,10 @@ def cases(run: Path, kernel: str, out: Path, labelled_at=()):
             v = regs[rd]
             prov = regions_p.get(rd, "nfit")
             ylines += [f"  - name: {rd}", f"    provider: {prov}", f"    start: {hex(starts[rd])}",
-                       f"    size: {int(v['size'])}", f"    labels: {'true' if rd in lab else 'false'}",
-                       "    namespaces:"]
+                       f"    size: {int(v['size'])}", f"    labels: {'true' if rd in lab else 'false'}"]
+            if rd in lab:
+                ylines.append('    label_version: "1.1"')   # what ndctl init-labels writes
+            ylines.append("    namespaces:")
             mine = sorted(n for n, nv in sys_pre.items() if n.startswith("namespace")
                           and n.split(".")[0] == "namespace" + rd[6:] and nv.get("size", "0") != "0")
             if rd == treg and target in mine:
