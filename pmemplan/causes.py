@@ -38,6 +38,7 @@ class Cause(str, Enum):
     SUBSECTION_BUSY = "subsection-busy"
     PFN_SPAN = "pfn-span"
     ALTMAP_INVALID = "altmap-invalid"
+    ALTMAP_EXHAUSTED = "altmap-exhausted"
     BTT_TOO_SMALL = "btt-too-small"
     BTT_SECTOR_SIZE = "btt-sector-size"
     BTT_VERSION = "btt-version"
@@ -133,6 +134,11 @@ CAUSES: Dict[Cause, CauseInfo] = {
     Cause.ALTMAP_INVALID: CauseInfo(
         "kernel", "the altmap does not start at the hot-added range",
         "__add_pages(): \"memory add fail, invalid altmap\" (EINVAL), 5.3+", "docs/kernel-model.md §5.1"),
+    Cause.ALTMAP_EXHAUSTED: CauseInfo(
+        "kernel", "before 5.3 the memmap reserved in a map=dev namespace does not cover every "
+        "section it is hot-added with (a range starting mid-section and ending past a boundary)",
+        "vmemmap_populate() from the altmap: add_pages() WARN, probe fails with -ENOMEM",
+        "docs/kernel-model.md §5.1; observed on 5.2.1"),
     Cause.BTT_TOO_SMALL: CauseInfo(
         "kernel", "the BTT needs 16 MiB after its initial offset",
         "nvdimm_namespace_attach_btt(): \"must be at least\" (ENXIO)", "docs/kernel-model.md §9"),

@@ -470,3 +470,34 @@ def test_legacy_must_behave_like_a_pre_5_3_kernel():
     assert validate_kernels([], "4.18.0-147.el8")[1] == "4.18.0-147.el8"
     with pytest.raises(Exception, match="not a pre-5.3 kernel"):
         validate_kernels([], "4.18.0-305.el8")
+
+
+# -- the altmap before 5.3 (observed on 5.2.1, oracle-cases-5.2 lg_mix2) -------------------
+
+@pytest.mark.parametrize("start,size,fits", [
+    (7 * G + 4096, 256 * M, False),   # nvN: 3 sections hot-added, memmap for 2 (ENOMEM on 5.2.1)
+    (6 * G + M, 256 * M, True),       # nvM: end trimmed 1M to 6G+256M: 2 sections, memmap for 2
+    (4 * G, G, True),                 # 8 sections, 16M of memmap after the 8K head: fits exactly
+    (4 * G + 96 * M, 160 * M, True)])  # start_pad 32M: mapped from 4G+128M, whole sections
+def test_altmap_must_hold_the_memmap_of_every_widened_section(start, size, fits):
+    """x86 vmemmap_populate() takes 2M of memmap per 128M section from the altmap, the
+    first block 2M-aligned after the 8K head, with no fallback to RAM (arch/x86/mm/init_64.c
+    "no fallback", read in 4.9, 4.13.4, 4.19.48 and 5.2.1).  nvN: s1 = 7G+4K, dataoff
+    6M-4K: room [7G+12K, 7G+6M), blocks from 7G+2M: 2 fit, 3 are needed."""
+    others = [(4 * G, 4 * G + 96 * M)] if start == 4 * G + 96 * M else []
+    p = Platform.from_dict({"format": "1", "kernel": "5.2.1",
+                            "memory": [{"type": "system-ram", "start": "1M", "size": "2047M"}],
+                            "regions": [{"name": f"region{i}", "start": hex(s), "size": hex(e - s), "labels": False,
+                                         "namespaces": [{"name": f"namespace{i}.0", "mode": "raw"}]}
+                                        for i, (s, e) in enumerate(others)] + [
+                                {"name": "regionX", "start": hex(start), "size": hex(size), "labels": False,
+                                 "namespaces": [{"name": "namespaceX.0", "mode": "fsdax", "map": "dev",
+                                                 "align": "4K" if start % M else "2M"}]}]})
+    ns = run_engine(p, K("5.2.1"), verify=False).namespace("namespaceX.0")
+    if fits:
+        assert ns.status == "enabled", ns.error
+    else:
+        assert ns.status == "failed" and ns.error.errno == "ENOMEM" and ns.error.cause.value == "altmap-exhausted"
+    # 5.3+ hot-adds the exact range: never this failure (an unaligned start fails otherwise there)
+    new = run_engine(p.replace(kernel="5.4"), K("5.4"), verify=False).namespace("namespaceX.0")
+    assert new.error is None or new.error.cause.value != "altmap-exhausted"

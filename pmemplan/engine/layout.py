@@ -311,7 +311,8 @@ def _ndctl_lines(message: str) -> List[str]:
 # "driver dev: " prefix; messages[] holds whole dmesg lines.  WARN() texts print without
 # a prefix; dev_dbg() texts (and pmemplan's own words for silent failures) not at all.
 _WARN_CAUSES = (Cause.RAM_OVERLAP, Cause.PFN_SPAN, Cause.ALTMAP_INVALID)
-_QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY)
+_QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY,
+                 Cause.ALTMAP_EXHAUSTED)
 
 
 def _fail(s: _Slot, err: KernelError, driver: str, dev: str, mem: Optional[MemoryState] = None) -> None:
@@ -377,7 +378,8 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     res.device = dev
     res.info_block = ib.to_dict()
     res.messages.extend(f"{driver} {dev}: {m}" for m in ib.messages)
-    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
+    room = (ib.map_start + ib.altmap_head, ib.map_start + ib.dataoff) if ib.altmap_head else None
+    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base, altmap_room=room)
     if err:
         _fail(s, err, driver, dev, mem)
         return

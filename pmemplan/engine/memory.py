@@ -152,7 +152,8 @@ def _section_expand(p: ArchProfile, start: int, end: int) -> Tuple[int, int]:
 
 
 def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
-                        altmap_base: Optional[int]) -> Optional[KernelError]:
+                        altmap_base: Optional[int],
+                        altmap_room: Optional[Tuple[int, int]] = None) -> Optional[KernelError]:
     """Map [start, end) with struct pages (ZONE_DEVICE), as the pmem driver does.
 
     Checks in kernel order (docs/kernel-model.md §5.1).  From v5.3 ("mm/devm_memremap_pages:
@@ -167,7 +168,7 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
     """
     p = mem.profile
     if not p.subsection_hotplug:
-        return _devm_memremap_pages_legacy(mem, dev, start, end)
+        return _devm_memremap_pages_legacy(mem, dev, start, end, altmap_room)
     for addr in (start, end - 1):
         if mem.get_dev_pagemap(addr) is not None:
             return KernelError("ENOMEM", "Conflicting mapping in same section",   # dev_WARN(dev, …)
@@ -187,7 +188,21 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
     return None
 
 
-def _devm_memremap_pages_legacy(mem: MemoryState, dev: str, start: int, end: int) -> Optional[KernelError]:
+def _altmap_fits(p: ArchProfile, lo: int, hi: int, room: Tuple[int, int]) -> bool:
+    """Pre-5.3 map=dev: vmemmap_populate() takes the memmap of every hot-added section
+    [lo, hi) from the altmap in PMD-sized blocks, the first one PMD-aligned after the
+    reserved head (altmap_alloc_block_buf()); an exhausted altmap is -ENOMEM, with no
+    fallback to RAM.  The info block sized its memmap for the data, so a range that starts
+    mid-section and ends past a section boundary can need one section more (observed on
+    5.2.1: 256M at 7G+4K needs 3 sections of memmap, 2 were reserved)."""
+    per_section = p.section_size // p.page_size * 64
+    need = -(-((hi - lo) // p.section_size * per_section) // p.pmd_size) * p.pmd_size
+    first = -(-room[0] // p.pmd_size) * p.pmd_size
+    return first + need <= room[1]
+
+
+def _devm_memremap_pages_legacy(mem: MemoryState, dev: str, start: int, end: int,
+                                altmap_room: Optional[Tuple[int, int]] = None) -> Optional[KernelError]:
     p = mem.profile
     rules = legacy_rules(p.kernel)
     lo, hi = _section_expand(p, start, end)
@@ -209,6 +224,13 @@ def _devm_memremap_pages_legacy(mem: MemoryState, dev: str, start: int, end: int
             return KernelError("EBUSY", f"devm_memremap_pages: {pr_range(start, end)} "
                                f"collides with mapping for {other}", Cause.PGMAP_COLLISION)
         reg = (lo, hi)
+    # x86_64 only: ppc64's vmemmap_populate() falls back to RAM for a block the altmap cannot
+    # hold (altmap_cross_boundary()); arm64 and riscv have no ZONE_DEVICE before 5.3
+    if altmap_room is not None and p.arch == "x86_64" and not _altmap_fits(p, lo, hi, altmap_room):
+        # add_pages() WARNs; the probe fails with -ENOMEM
+        return KernelError("ENOMEM", "altmap exhausted: the memmap of the section-widened range "
+                           f"[{lo:#x}, {hi:#x}) does not fit in [{altmap_room[0]:#x}, {altmap_room[1]:#x})",
+                           Cause.ALTMAP_EXHAUSTED)
     arch_add_memory(mem, lo, hi - lo, None)
     mem._register_pgmap(reg[0], reg[1], dev)
     return None

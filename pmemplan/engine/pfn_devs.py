@@ -42,6 +42,9 @@ class InfoBlock:
     map_end: int
     altmap_base: Optional[int]
     messages: Tuple[str, ...] = ()
+    # pre-5.3 map=dev: the altmap hands out [map_start + altmap_head, map_start + dataoff)
+    # for the memmap of the hot-added (section-widened) range (__nvdimm_setup_pfn())
+    altmap_head: int = 0
 
     def to_dict(self) -> dict:
         return {"dataoff": self.dataoff, "npfns": self.npfns, "start_pad": self.start_pad,
@@ -179,4 +182,4 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
                      memmap_budget=budget, info_reserve=reserve + dax_reserve, usable_size=usable,
                      map_start=s1, map_end=end - end_trunc,
                      altmap_base=(s1 - s1 % ss) if map == "dev" else None,
-                     messages=tuple(messages))
+                     messages=tuple(messages), altmap_head=reserve if map == "dev" else 0)
