@@ -26,15 +26,19 @@ class Cause(str, Enum):
     TOO_SMALL = "too-small"
     ACTIVE_NEEDS_FORCE = "active-needs-force"
     START_16M = "start-16m"
+    NO_ZONE_DEVICE = "no-zone-device"
+    NO_CXL_REGION = "no-cxl-region"
     # the kernel: probing the namespace and mapping it
     COMPAT_MISALIGNED = "compat-misaligned"
     CLAIM_TOO_SMALL = "claim-too-small"
     CANNOT_ALIGN = "cannot-align"
     SECTION_CONFLICT = "section-conflict"
+    PGMAP_COLLISION = "pgmap-collision"
     RAM_OVERLAP = "ram-overlap"
     SUBSECTION_BUSY = "subsection-busy"
     PFN_SPAN = "pfn-span"
     ALTMAP_INVALID = "altmap-invalid"
+    ALTMAP_EXHAUSTED = "altmap-exhausted"
     BTT_TOO_SMALL = "btt-too-small"
     BTT_SECTOR_SIZE = "btt-sector-size"
     BTT_VERSION = "btt-version"
@@ -82,7 +86,7 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "docs/kernel-model.md §8.1"),
     Cause.UNSUPPORTED_ALIGN: CauseInfo(
         "ndctl", "the align is not in the kernel's supported_alignments",
-        "validate_namespace_options() against regionX/*/supported_alignments (5.4+)",
+        "validate_namespace_options() against regionX/*/supported_alignments (4.14+)",
         "docs/kernel-model.md §6.3, §8.1"),
     Cause.REGION_ALIGN_SIZE: CauseInfo(
         "ndctl", "the size is not a multiple of regionX/align",
@@ -102,6 +106,14 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "ndctl", "a new fsdax/devdax namespace must start 16 MiB aligned unless -f",
         "setup_namespace() → check_dax_align() (ndctl v68, e47f490): \"misaligned to 16M\"",
         "docs/kernel-model.md §8.1"),
+    Cause.NO_ZONE_DEVICE: CauseInfo(
+        "ndctl", "fsdax and devdax need ZONE_DEVICE, which this arch/kernel cannot build "
+        "(arm64 before 5.7, riscv64 before 6.11): there is no pfn/dax seed to configure",
+        "mm/Kconfig ZONE_DEVICE depends on MEMORY_HOTREMOVE and ARCH_HAS_ZONE_DEVICE; "
+        "NVDIMM_PFN and DEV_DAX_PMEM depend on ZONE_DEVICE", "docs/kernel-model.md §3"),
+    Cause.NO_CXL_REGION: CauseInfo(
+        "ndctl", "CXL pmem regions exist from 6.0 (region creation in drivers/cxl/core/region.c)",
+        "no such region before 6.0", "docs/kernel-model.md §3"),
     Cause.COMPAT_MISALIGNED: CauseInfo(
         "kernel", "the start (or end) is not memremap_compat_align()-aligned",
         "5.7+: nd_pfn_init() \"start … misaligned to …\" / nvdimm_namespace_common_probe() "
@@ -117,6 +129,10 @@ CAUSES: Dict[Cause, CauseInfo] = {
         "kernel", "another pgmap already maps the (section-expanded) first or last pfn",
         "devm_memremap_pages(): \"Conflicting mapping in same section\" (ENOMEM)",
         "docs/kernel-model.md §5.1; pmem/ndctl#76, #91"),
+    Cause.PGMAP_COLLISION: CauseInfo(
+        "kernel", "up to 4.13 device mappings are kept per section: a second one in a section collides",
+        "devm_memremap_pages(): \"… collides with mapping for …\" (EBUSY), pgmap radix tree "
+        "keyed by section up to 4.13", "docs/kernel-model.md §5.1; seen in 4.11.0, 4.13.4"),
     Cause.RAM_OVERLAP: CauseInfo(
         "kernel", "the mapped range intersects System RAM",
         "devm_memremap_pages()/memremap_pages(): \"attempted on mixed/ram region\" (ENXIO)",
@@ -131,6 +147,11 @@ CAUSES: Dict[Cause, CauseInfo] = {
     Cause.ALTMAP_INVALID: CauseInfo(
         "kernel", "the altmap does not start at the hot-added range",
         "__add_pages(): \"memory add fail, invalid altmap\" (EINVAL), 5.3+", "docs/kernel-model.md §5.1"),
+    Cause.ALTMAP_EXHAUSTED: CauseInfo(
+        "kernel", "before 5.3 the memmap reserved in a map=dev namespace does not cover every "
+        "section it is hot-added with (a range starting mid-section and ending past a boundary)",
+        "vmemmap_populate() from the altmap: add_pages() WARN, probe fails with -ENOMEM",
+        "docs/kernel-model.md §5.1; observed on 5.2.1"),
     Cause.BTT_TOO_SMALL: CauseInfo(
         "kernel", "the BTT needs 16 MiB after its initial offset",
         "nvdimm_namespace_attach_btt(): \"must be at least\" (ENXIO)", "docs/kernel-model.md §9"),

@@ -52,7 +52,7 @@ class EngineState:
 def engine_state(platform: Platform, result: LayoutResult) -> EngineState:
     """The MemoryState, info blocks and kmem ranges behind ``result`` (the engine keeps
     them on the result: ``memory_state``, ``profile``, ``NamespaceResult.pfn``)."""
-    kv = KernelVersion.parse(result.kernel)
+    kv = result.profile.kernel if result.profile is not None else KernelVersion.parse(result.kernel)
     if result.memory_state is None or result.profile is None:
         raise ValueError("explain needs the engine's state: a LayoutResult from compute_layout()")
     st = EngineState(kv, result.profile, result.memory_state, result)

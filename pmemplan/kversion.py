@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import total_ordering
 from typing import Iterable, List, Optional, Tuple
 
@@ -19,6 +19,9 @@ class KernelVersion:
     patch: int = 0
     rc: int = 0  # 0 = a release; n = -rcN (sorts before the release)
     text: str = ""
+    # how a distribution kernel (or a behaves_like: key) maps to the numbers above: the
+    # assumption every result for this kernel states (resolve_kernel())
+    basis: str = ""
 
     @classmethod
     def parse(cls, text: str) -> "KernelVersion":
@@ -51,6 +54,48 @@ class KernelVersion:
 
     def __str__(self) -> str:
         return self.text or f"{self.major}.{self.minor}"
+
+
+# Red Hat Enterprise Linux 8: "4.18.0-N.el8…" with N the build (80: 8.0, 147: 8.1, 193: 8.2,
+# 240: 8.3, 305: 8.4, 348: 8.5 …).  Read in the sources of 4.18.0-147.el8 (8.1):
+# trim_pfn_device(), info_block_reserve(), "Conflicting mapping in same section", no
+# sub-sections — the 5.1/5.2 layout; and of 4.18.0-240.el8 (8.3) and 4.18.0-348.el8 (8.5):
+# sub-section hotplug (subsection_map), memremap_compat_align(), the region align attribute,
+# nd_pfn_init() refusing only offset >= size — the 5.7+ rules, taken as 5.10.
+_RHEL8 = re.compile(r"^4\.18\.0-(\d+)[.\d]*\.el8")
+_RHEL8_MAP = ((240, "5.10", "RHEL 8.3 and later backport sub-section hotplug, memremap_compat_align() and "
+               "the region align (sources of 4.18.0-240.el8 and -348.el8 read)"),
+              (147, "5.2", "RHEL 8.1/8.2 backport trim_pfn_device() and info_block_reserve() without "
+               "sub-sections (source of 4.18.0-147.el8 read)"),
+              (0, "4.18", "RHEL 8.0 was not read: mainline 4.18 assumed"))
+_BASE = re.compile(r"^v?\d{1,3}\.\d{1,3}(?:\.\d{1,4})?(?:-rc\d{1,2})?$")
+
+
+def resolve_kernel(text: str, behaves_like: Optional[str] = None) -> KernelVersion:
+    """The kernel whose behaviour the engine plans for ``text`` (printed as ``text``).
+
+    ``behaves_like`` (the platform key) wins.  A RHEL 8 kernel maps by its build number
+    (_RHEL8_MAP); any other distribution kernel ("5.14.0-70.el9", "5.15.0-91-generic",
+    "6.1.0-56-amd64") is planned as the mainline release its version names.  Either way
+    ``basis`` says so, and results list it among their assumptions.
+    """
+    v = KernelVersion.parse(text)
+    if behaves_like:
+        b = KernelVersion.parse(behaves_like)
+        return replace(b, text=v.text, basis=f"Linux {v.text} is planned as Linux {b.text} (behaves_like)")
+    m = _RHEL8.match(v.text)
+    if m:
+        build = int(m.group(1))
+        for first, like, why in _RHEL8_MAP:
+            if build >= first:
+                b = KernelVersion.parse(like)
+                return replace(b, text=v.text, basis=f"Linux {v.text} is planned as Linux {like}: {why}; "
+                               "set behaves_like if it behaves otherwise")
+    if not _BASE.match(v.text):
+        name = f"{v.major}.{v.minor}" + (f".{v.patch}" if v.patch else "")
+        return replace(v, basis=f"Linux {v.text} is a distribution kernel, planned as mainline {name}; "
+                       "vendors backport pmem fixes (set behaves_like if it behaves like another release)")
+    return v
 
 
 def era(v: KernelVersion) -> str:
@@ -111,7 +156,8 @@ def validate_kernels(kernels: Iterable[str] = (), legacy: Optional[str] = None,
             out.append(k)
     if legacy:
         try:
-            lv = check_kernel(legacy)
+            check_kernel(legacy)
+            lv = resolve_kernel(legacy)
         except ValueParseError as e:
             raise ValueParseError(f"--legacy: {e}") from None
         if lv.at_least(*SUBSECTION_RELEASE):

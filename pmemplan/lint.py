@@ -169,7 +169,8 @@ def _fmt_loc(loc: Tuple) -> str:
 
 
 def _pre53(r: LayoutResult) -> bool:
-    return not KernelVersion.parse(r.kernel).at_least(5, 3)
+    kv = r.profile.kernel if r.profile is not None else KernelVersion.parse(r.kernel)
+    return not kv.at_least(5, 3)
 
 
 # -- rules: each yields (object name, level-or-None for default, message) for one kernel ----
@@ -323,7 +324,7 @@ def lint_platform(platform: Platform, path: str, locate: Locate, lines: Sequence
     kernels = kernels_for(platform, opts)
     if results is None:
         # the fixes are layout's (verified by the one function that computes them)
-        results = [run_engine(platform, KernelVersion.parse(k)) for k in kernels]
+        results = [run_engine(platform, platform.kernel_for(k)) for k in kernels]
     firmware = {m.owner_name for m in platform.memory}
     ram_total = sum(m.size for m in platform.memory if m.type == "system-ram")
     levels = dict(platform.lint.rules) if platform.lint else {}

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ._model import BOOL, STR, Record, checked, choice, dict_of, field, integer, list_of, one, size_kind
 from .errors import ValueParseError
-from .kversion import KernelVersion, check_kernel, validate_kernels
+from .kversion import KernelVersion, check_kernel, resolve_kernel, validate_kernels
 from .sizes import is_pow2, parse_size_unit
 
 ARCHES = ("x86_64", "arm64", "ppc64le", "riscv64")
@@ -394,6 +394,14 @@ class Platform(Record):
                         description="The kernel to plan for, as a quoted string: \"6.1\", \"5.10.0\", "
                                     "\"6.1.0-56-amd64\", \"5.3-rc4\" (unquoted 5.10 is the number 5.1 in "
                                     "YAML).")
+    # the release the engine plans with when the kernel differs from mainline (a vendor
+    # kernel with backports); ``kernel`` stays what results print
+    behaves_like: Optional[str] = field(checked(STR, _kernel), None,
+                                        title="Behaves like",
+                                        description="The mainline release whose behaviour the kernel has, when "
+                                                    "it differs from its version (a vendor kernel with "
+                                                    "backports, e.g. sub-section hotplug in a 4.18-based "
+                                                    "kernel: \"5.3\"); `kernel` stays what results print.")
     targets: Optional[List[str]] = field(checked(list_of(STR), _kernels), None,
                                          title="Other kernels",
                                          description="Further kernel versions (quoted strings) to plan "
@@ -446,7 +454,15 @@ class Platform(Record):
 
     @property
     def kernel_version(self) -> KernelVersion:
-        return KernelVersion.parse(self.kernel)
+        """The file's kernel as the engine plans it (behaves_like, distribution kernels)."""
+        return resolve_kernel(self.kernel, self.behaves_like)
+
+    def kernel_for(self, text: str) -> KernelVersion:
+        """A kernel named on the command line or in ``targets``, as the engine plans it:
+        the file's ``behaves_like`` applies to the file's own kernel only."""
+        if KernelVersion.parse(text) == KernelVersion.parse(self.kernel) and text.strip() == self.kernel.strip():
+            return self.kernel_version
+        return resolve_kernel(text)
 
     @property
     def is_intent(self) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from pmemplan.causes import Cause
+
 from pmemplan.engine import compute_layout
 from pmemplan.loader import load_platform
 from pmemplan.platform import Namespace
@@ -204,20 +206,26 @@ def test_issue76_legacy_52_pads_each_side_64m():
 
 
 def test_issue76_419_conflicting_mapping():
-    # A1 (<= 4.20) pads only for System RAM (§1.1); devm_memremap_pages looks up a
-    # pgmap at the section-expanded bounds (§4 step 2): namespace1.0's expanded start
-    # 0x5778000000 lies in namespace0.0's mapped section -> WARN, -ENOMEM
+    # 4.19.0 pads only for System RAM (trim_pfn_device() reached 4.19.y at .13, engine/legacy.py)
     r = layout(I76, "4.19")
     ns0 = r.namespace("namespace0.0")
-    # A1: n0 = (252G - 8K)/4K = 66060286; offset = ALIGN(8K + 64*n0, 2M) = 4034M
+    # n0 = PFN_SECTION_ALIGN_UP((252G - 8K)/4K) = 66060288; offset = ALIGN(8K + 64*n0, 2M) = 4034M
     # npfns = (252G - 4034M)/4K = 65027584
-    check_pfn(ns0, dataoff=I76_DATAOFF, npfns=65027584, start_pad=0, end_trunc=0)
+    check_pfn_layout = ns0.info_block
+    assert (check_pfn_layout["dataoff"], check_pfn_layout["npfns"]) == (I76_DATAOFF, 65027584)
     assert ns0.info_block["version_minor"] == 2
-    ns1 = r.namespace("namespace1.0")
-    assert ns1.status == "failed"
-    assert ns1.error.by == "kernel"
-    assert ns1.error.errno == "ENOMEM"
-    assert "conflicting mapping in same section" in ns1.error.message.lower()
+    # both ranges start and end 64M into a section: hot-added with 2017 sections, a memmap
+    # reserved for 2016: vmemmap_populate() finds the altmap exhausted (-ENOMEM, no fallback;
+    # observed on 5.2.1 for a 256M DIMM at 7G+4K), before any same-section conflict
+    for name in ("namespace0.0", "namespace1.0"):
+        n = r.namespace(name)
+        assert n.status == "failed" and n.error.by == "kernel" and n.error.errno == "ENOMEM", name
+        assert n.error.cause == Cause.ALTMAP_EXHAUSTED, name
+    # 4.19.150 pads both to whole sections (trim_pfn_device(), 64M each) and maps both
+    r = layout(I76, "4.19.150")
+    assert [n.status for n in r.namespaces] == ["enabled", "enabled"]
+    assert r.namespace("namespace0.0").info_block["end_trunc"] == 64 * M
+    assert r.namespace("namespace1.0").info_block["start_pad"] == 64 * M
 
 
 # ----------------------------------------------------------------- 3. qemu-nvdimm.yaml
@@ -442,19 +450,38 @@ def test_arm64_kmem_block_size():
     assert k515 is not None and k515.online_bytes == 1920 * M and k515.blocks == 15
 
 
-def test_arm64_legacy_1g_section_padding():
+def test_arm64_legacy_has_no_zone_device():
+    # arm64 had no memory hot-remove, so no ZONE_DEVICE, before 5.7 (engine/arch.py): under
+    # the 5.2 comparison neither namespace can be fsdax/devdax (no pfn/dax seed)
     r = layout(ARM, "5.10")
-    old = r.legacy.namespace("namespace0.0")
-    # A3 with 1G sections: [0x100000000, end) is MIXED with RAM ->
-    # start_pad = 0x140000000 - 0x138000000 = 128M; end 0x240000000 is section aligned
-    # and region1 starts there (no overlap) -> end_trunc 0
-    # n0 = SECTION_ALIGN_UP_pages((4224M - 128M - 8K)/4K = 1048574), 262144 pages per
-    #      section -> 1048576; 64*n0 = 64M
+    for name in ("namespace0.0", "namespace1.0"):
+        old = r.legacy.namespace(name)
+        assert old.status == "refused" and old.error.cause == Cause.NO_ZONE_DEVICE, name
+    assert r.summary.only_enabled_under_kernel == ["namespace0.0", "namespace1.0"]
+    assert r.summary.padding_saved == 0
+
+
+def test_arm64_1g_section_padding_formula():
+    # the pre-5.3 formula with 1G sections (a kernel that had ZONE_DEVICE, e.g. a vendor
+    # backport): [0x100000000, end) is MIXED with RAM -> start_pad = 0x140000000 -
+    # 0x138000000 = 128M; n0 = SECTION_ALIGN_UP_pages((4224M - 128M - 8K)/4K = 1048574),
+    # 262144 pages per section -> 1048576; 64*n0 = 64M
     # offset = ALIGN(0x140000000 + 8K + 64M, 2M) - 0x140000000 = 66M = 69206016
     # npfns = (4224M - 66M - 128M)/4K = 4030*256 = 1031680; usable 4030M = 4225761280
-    check_pfn(old, dataoff=66 * M, npfns=1031680, start_pad=128 * M, end_trunc=0,
-              usable=4225761280)
-    assert r.summary.padding_saved == 128 * M
+    from pmemplan.engine.arch import arch_profile
+    from pmemplan.engine.memory import REGION_DISJOINT, REGION_MIXED
+    from pmemplan.engine.pfn_devs import nd_pfn_init
+    from pmemplan.kversion import KernelVersion
+    start = 0x138000000
+
+    def ram(lo, hi):
+        return REGION_MIXED if lo < start < hi else REGION_DISJOINT
+
+    ib = nd_pfn_init(arch_profile("arm64", KernelVersion.parse("5.2"), page_size=4096), name="n",
+                     start=start, size=4224 * M, devdax=False, map="dev", align=2 * M, ram=ram,
+                     other_regions=[])
+    assert (ib.dataoff, ib.npfns, ib.start_pad, ib.end_trunc, ib.usable_size) == \
+        (66 * M, 1031680, 128 * M, 0, 4225761280)
 
 
 # ------------------------------------------------------------------- 6. ppc64-hash.yaml

@@ -15,17 +15,15 @@ from pmemplan.engine import compute_layout
 from pmemplan.loader import load_platform
 
 OWN = DATA / "oracle-cases"   # our own oracle runs (6.1, 6.12)
+OWN_52 = DATA / "oracle-cases-5.2"   # our own Linux 5.2.1 runs (issue 11)
 CASES = case_names(KERNEL_CASES)
 CASES_52 = case_names(KERNEL_CASES_52)
 OWN_CASES = case_names(OWN)
+OWN_CASES_52 = case_names(OWN_52) if OWN_52.is_dir() else []
 
 # Linux 5.2.1 steps the model does not predict yet: case -> reason (strict xfail, so a
 # fix that makes one pass must remove it from here)
-KNOWN_52 = {
-    "e820_unaligned_100M-b1-013_fsdax_mem":
-        "pre-5.3 raw e820 namespace in a section shared with System RAM: ENXIO 'attempted on "
-        "mixed region' — not modelled yet (issue 11)",
-}
+KNOWN_52: dict = {}
 
 
 def test_cases_present():
@@ -33,6 +31,7 @@ def test_cases_present():
     assert len(CASES_52) == 37
     assert set(KNOWN_52) <= set(CASES_52)
     assert len(OWN_CASES) >= 90
+    assert len(OWN_CASES_52) >= 32      # our own Linux 5.2.1 runs
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -46,6 +45,12 @@ def test_kernel_case(case):
 def test_kernel_case_52(case):
     """Linux 5.2.1 (pre-sub-section era A3): the same harness and scenarios as 6.1."""
     check_case(KERNEL_CASES_52 / case)
+
+
+@pytest.mark.parametrize("case", OWN_CASES_52)
+def test_own_oracle_case_52(case):
+    """Cases from our own Linux 5.2.1 runs (scenarios in data/oracle-cases-5.2/_raw)."""
+    check_case(OWN_52 / case)
 
 
 @pytest.mark.parametrize("case", OWN_CASES)

@@ -367,10 +367,12 @@ def test_5_5_start_pad_on_5_2_not_on_6_1():
     assert new.status == "enabled"
     assert new.info_block["start_pad"] == 0 and new.info_block["end_trunc"] == 0
     assert new.usable_size - old.usable_size >= 64 * MiB
-    # A1 (4.19) says "section collision"
-    a1 = run_engine(_shared_start_platform("4.19"), K("4.19")).namespace("namespace0.0")
-    assert a1.info_block["start_pad"] == 64 * MiB
-    assert any("section collision, truncate 67108864 bytes" in m for m in a1.messages)
+    # up to 4.13 the message says "section collision"; 4.14 on "alignment collision"
+    # (engine/legacy.py: seen in 4.13.4 / 4.14.67)
+    for v, word in (("4.13", "section"), ("4.19", "alignment")):
+        a1 = run_engine(_shared_start_platform(v), K(v)).namespace("namespace0.0")
+        assert a1.info_block["start_pad"] == 64 * MiB
+        assert any(f"{word} collision, truncate 67108864 bytes" in m for m in a1.messages), v
 
 
 def test_5_5_end_trunc_on_5_2_not_on_6_1():
@@ -402,10 +404,15 @@ def test_5_5_nd_pfn_init_padding_direct():
         assert isinstance(ib, InfoBlock)
         assert ib.start_pad == want_pad, v
         assert ib.map_start == start + want_pad
-    # 4.19 (A1): n0 = (960M - 8K)/4K pages → memmap 15 MiB + → offset 16 MiB; usable 944 MiB
-    ib = nd_pfn_init(arch_profile("x86_64", K("4.19")), name="n", start=start, size=size, devdax=False,
+    # 4.11 (before the section-rounded count, 4.12): n0 = (960M - 8K)/4K pages → memmap
+    # 15 MiB + → offset 16 MiB; usable 944 MiB
+    ib = nd_pfn_init(arch_profile("x86_64", K("4.11")), name="n", start=start, size=size, devdax=False,
                      map="dev", align=2 * MiB, ram=ram, other_regions=[])
     assert ib.dataoff == 16 * MiB and ib.usable_size == 944 * MiB
+    # 4.19 counts whole sections of pages, as 5.0 does (seen in 4.19.1)
+    ib = nd_pfn_init(arch_profile("x86_64", K("4.19")), name="n", start=start, size=size, devdax=False,
+                     map="dev", align=2 * MiB, ram=ram, other_regions=[])
+    assert ib.dataoff == 18 * MiB and ib.usable_size == 942 * MiB
     # 5.0 (A2): n0 rounded up to whole sections of pages → 16 MiB memmap → offset 18 MiB
     ib = nd_pfn_init(arch_profile("x86_64", K("5.0")), name="n", start=start, size=size, devdax=False,
                      map="dev", align=2 * MiB, ram=ram, other_regions=[])

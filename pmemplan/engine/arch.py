@@ -38,6 +38,10 @@ class ArchProfile:
     memory_block_size: int
     mmu: Optional[str] = None
     assumptions: Tuple[str, ...] = field(default=())
+    # CONFIG_ZONE_DEVICE possible (mm/Kconfig: MEMORY_HOTPLUG, MEMORY_HOTREMOVE,
+    # SPARSEMEM_VMEMMAP, ARCH_HAS_ZONE_DEVICE): without it no pfn/dax device exists
+    # (NVDIMM_PFN and DEV_DAX_PMEM depend on it) and pmem_should_map_pages() is false
+    zone_device: bool = True
 
     # -- sparsemem ---------------------------------------------------------------
     @property
@@ -64,11 +68,14 @@ class ArchProfile:
         return max(8 * _KIB, self.page_size)
 
     def supported_alignments(self) -> Tuple[int, ...]:
-        """``nd_pfn_supported_alignments()`` (v5.4): PAGE_SIZE, PMD if THP, PUD if PUD THP.
+        """``nd_pfn_supported_alignments()``: PAGE_SIZE, PMD if THP, PUD if PUD THP.
 
-        Before 5.4 ``align_store`` took any power of two in [PAGE_SIZE, 1G] (≈4.9).
+        ``align_store`` checks against this list (nd_size_select_store()) and sysfs lists
+        it as ``supported_alignments`` from 4.14 (seen in 4.14.67, 4.19.48, 5.2.1 — where the
+        real kernel lists "4096 2097152 1073741824" — absent in 4.13.4).  Before, any
+        power of two in [PAGE_SIZE, 1G] was taken.
         """
-        if not self.kernel.at_least(5, 4):
+        if not self.kernel.at_least(4, 14):
             out, a = [], self.page_size
             while a <= _GIB:
                 out.append(a)
@@ -134,6 +141,7 @@ def arch_profile(arch: str, kernel: KernelVersion, *, page_size: Optional[int] =
     sub = kernel.at_least(5, 3)
     compat: Optional[int] = SUBSECTION_SIZE if kernel.at_least(5, 7) else None
     pud_thp = False
+    zone_device = True
     if arch == "x86_64":
         ps = page_size or SZ_4K
         bits = 27
@@ -159,6 +167,10 @@ def arch_profile(arch: str, kernel: KernelVersion, *, page_size: Optional[int] =
         pud = {SZ_4K: _GIB, 16 * _KIB: 64 * _GIB, 64 * _KIB: 4 * _TIB}[ps]
         maxbits = phys_bits or 48
         mbs = memory_block_size or (1 << bits)  # generic MIN_MEMORY_BLOCK_SIZE = a section
+        # arm64 has memory hot-add from 5.0 but no hot-remove (so no ZONE_DEVICE) before 5.7
+        # ("arm64/mm: Enable memory hot remove", and ARCH_HAS_PTE_DEVMAP in the same
+        # release); 5.2.1's arch/arm64/Kconfig has ARCH_ENABLE_MEMORY_HOTPLUG only
+        zone_device = kernel.at_least(5, 7)
     elif arch == "ppc64le":
         ps = page_size or 64 * _KIB
         mmu = mmu or "radix"
@@ -166,17 +178,34 @@ def arch_profile(arch: str, kernel: KernelVersion, *, page_size: Optional[int] =
             notes.append("ppc64le page size assumed 64K")
         bits = 24
         if mmu == "hash":
-            pmd, pud = SZ_16M, 16 * _GIB
+            if ps == SZ_4K:
+                # hash__has_transparent_hugepage() (arch/powerpc/mm/book3s64/hash_pgtable.c):
+                # THP only when PMD_SIZE is the 16M hash large page; with 4K base pages the
+                # PMD maps 2M, so no THP: PAGE_SIZE is the only pfn/dax align
+                pmd, pud = SZ_2M, _GIB
+                thp = False
+            else:
+                pmd, pud = SZ_16M, 16 * _GIB
             if compat is not None:
                 # arch/powerpc/mm/ioremap.c memremap_compat_align(): hash -> linear map page size
                 compat = max(SUBSECTION_SIZE, SZ_16M)
                 notes.append("ppc64 hash MMU: memremap_compat_align() 16M (16M linear-map pages assumed)")
         else:
             pmd, pud = SZ_2M, _GIB
+            # PUD-level (1G) devdax on radix: 6.6 (the issue's reading, not pinned)
+            pud_thp = kernel.at_least(6, 6)
         maxbits = phys_bits or 51
         if memory_block_size is None:
-            mbs = SZ_1G if mmu == "radix" else 256 << 20
-            notes.append(f"ppc64 memory block size assumed {mbs >> 20}M for the {mmu} MMU (set memory_block_size from ibm,lmb-size)")
+            if bare_metal:
+                # powernv: pnv_memory_block_size(): 1G with radix, 256M with hash
+                mbs = SZ_1G if mmu == "radix" else 256 << 20
+                notes.append(f"ppc64 powernv memory block size assumed {mbs >> 20}M for the {mmu} MMU")
+            else:
+                # pseries: pseries_memory_block_size() reads ibm,lmb-size from
+                # /ibm,dynamic-reconfiguration-memory, typically 256M, whatever the MMU
+                mbs = 256 << 20
+                notes.append("ppc64 pseries memory block size assumed 256M (ibm,lmb-size; set "
+                             "memory_block_size, or bare_metal: true for powernv)")
         else:
             mbs = memory_block_size
     elif arch == "riscv64":
@@ -185,10 +214,14 @@ def arch_profile(arch: str, kernel: KernelVersion, *, page_size: Optional[int] =
         pmd, pud = SZ_2M, _GIB
         maxbits = phys_bits or 56
         mbs = memory_block_size or (1 << bits)
+        # riscv has no memory hot(un)plug, hence no ZONE_DEVICE, before "riscv: Enable memory
+        # hotplugging for RISC-V" and "riscv: mm: Add support for ZONE_DEVICE" (6.11, believed;
+        # 5.2.1's arch/riscv/Kconfig has neither)
+        zone_device = kernel.at_least(6, 11)
     else:  # pragma: no cover - the loader only admits the four above
         raise ValueError(f"unknown arch {arch!r}")
     return ArchProfile(arch=arch, kernel=kernel, page_size=ps, section_size_bits=bits,
                        subsection_hotplug=sub, pmd_size=pmd, pud_size=pud, thp=thp,
                        pud_thp=pud_thp and thp, compat_align=compat, max_physmem_bits=maxbits,
                        memory_block_size=mbs, mmu=mmu if arch == "ppc64le" else None,
-                       assumptions=tuple(notes))
+                       assumptions=tuple(notes), zone_device=zone_device)

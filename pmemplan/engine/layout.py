@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left, bisect_right
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..causes import Cause
-from ..kversion import KernelVersion, era, unconfirmed_note
+from ..kversion import KernelVersion, era, resolve_kernel, unconfirmed_note
 from ..platform import Namespace, Platform, Region, ndctl_version
 from ..result import (ArchInfo, Fix, KernelError, LayoutResult, NamespaceResult,
                       RegionResult, SectionResult, SubsectionRun, Summary, empty_lost)
-from ..sizes import SZ_16M, align_up, format_size
+from ..sizes import SZ_16M, format_size
 from . import ndctl as _ndctl
 from .arch import SUBSECTION_SIZE, ArchProfile, arch_profile
 from .btt import BttError, btt_layout
 from .kmem import dax_kmem_range, kmem_memmap
-from .memory import (ERRNO, REGION_DISJOINT, MemoryState, devm_memremap_pages,
+from .legacy import stable_note
+from .memory import (ERRNO, REGION_MIXED, MemoryState, devm_memremap_pages,
                      memmap_dram_bytes, pr_range)
 from .pfn_devs import InfoBlock, StoredBlock, nd_pfn_init, nd_pfn_validate, setup_stored_pfn, stored_from_init
 from .region_devs import RegionSpace
@@ -95,11 +96,17 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
                      phys_bits=platform.phys_bits, memory_block_size=platform.memory_block_size,
                      bare_metal=platform.bare_metal, thp=platform.thp, boot_mem_end=boot_mem_end)
     notes.extend(p.assumptions)
+    if kernel.basis:
+        notes.append(kernel.basis)
+    bracket = stable_note(kernel)
+    if bracket:
+        notes.append(bracket)
     newer = unconfirmed_note(kernel)
     if newer:
         notes.append(newer)
     ndv = ndctl_version(platform.ndctl)
     mem = MemoryState(p, ram)
+    mem.ram_warned = _boot_ram_warning(p, platform, mem)
 
     slots: List[_Slot] = []
     spaces: Dict[str, RegionSpace] = {}
@@ -107,9 +114,11 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     for ri, r in enumerate(platform.regions):
         aligns[r.name] = _region_align(p, r, notes)
         spaces[r.name] = RegionSpace(r.size, aligns[r.name][1], trims=aligns[r.name][0] is not None)
-        _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes)
+        _place_region(p, ndv, r, ri, spaces[r.name], aligns[r.name][0], slots, notes,
+                      mem.region_intersects_system_ram)
 
-    others = {r.name: [(o.start, o.end) for o in platform.regions if o.name != r.name]
+    others = {r.name: [(o.start, o.end) for o in platform.regions
+                       if o.name != r.name and same_nvdimm_bus(r, o)]
               for r in platform.regions}
     if want_stored:
         prepare_stored_blocks(platform, kernel, p, slots, mem, others, notes)
@@ -152,13 +161,32 @@ def _run_engine(platform: Platform, kernel: KernelVersion, verify: bool, want_se
     summary = _summary(namespaces)
     info = ArchInfo(p.page_size, p.section_size, p.subsection_size, p.compat_align, p.pmd_size,
                     p.pud_size, p.memory_block_size, list(p.supported_alignments())
-                    if p.kernel.at_least(5, 4) else [p.page_size, p.pmd_size])  # sysfs list: 5.4
+                    if p.kernel.at_least(4, 14) else [p.page_size, p.pmd_size])  # sysfs list: 4.14
     memory = [{"type": m.type, "name": m.owner_name, "start": m.start, "size": m.size}
               for m in platform.memory]
     state = mem.state_size() + sum(len(sp.raw_free()) + len(sp.busy()) for sp in spaces.values())
     return LayoutResult(platform.name, platform.arch, str(kernel), era(kernel), _dedupe(notes), info,
                         regions, namespaces, sections, summary, memory, state_size=state,
                         memory_state=mem, profile=p)
+
+
+def _boot_ram_warning(p: ArchProfile, platform: Platform, mem: MemoryState) -> bool:
+    """Whether the boot has already spent the "attempted on … region" WARN_ONCE: before 5.3
+    a raw label-less namespace on a pagemap bus is probed at boot with its sections widened,
+    and fails there when they hold System RAM (observed on 5.2.1, docs/kernel-model.md §7.3)."""
+    if p.subsection_hotplug or not p.zone_device:
+        return False
+    ram = mem.region_intersects_system_ram
+    return any(r.pagemap and not r.labelled and not _ndctl.boot_state_enabled(p, r, ram)
+               for r in platform.regions)
+
+
+def same_nvdimm_bus(a: Region, b: Region) -> bool:
+    """Whether two regions are children of one nvdimm bus (nd_region_conflict() looks no
+    further, drivers/nvdimm/region_devs.c): e820.c registers one bus for every
+    ``memmap=``/type-12 range, the ACPI NFIT one for all its regions; of_pmem and virtio-pmem
+    register a bus per device (one region each), CXL one per port (not before 5.3)."""
+    return a.provider == b.provider and a.provider in ("e820", "nfit")
 
 
 def _note_wrapped_gap(r: Region, sp: RegionSpace, notes: List[str]) -> None:
@@ -187,7 +215,8 @@ def _dedupe(xs: List[str]) -> List[str]:
 # -- step 2: ndctl and placement ------------------------------------------------------
 
 def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, space: RegionSpace,
-                  region_align: Optional[int], slots: List[_Slot], notes: List[str]) -> None:
+                  region_align: Optional[int], slots: List[_Slot], notes: List[str],
+                  ram: Optional[Callable[[int, int], int]] = None) -> None:
     mine: List[_Slot] = []
     nss = r.namespaces
     defaulted: Dict[str, List[str]] = {}
@@ -206,7 +235,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
         for s in mine:
             if not s.ns.exists and (
                     _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, r.size))
-                    or _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
+                    or _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
                     or _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start))):
                 continue
             s.offset = 0
@@ -219,7 +248,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             busy = False     # refused, but the namespace stays where it is
             if not s.ns.exists:
                 if not _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, s.result.size, s.result.align, None)):
-                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
+                    busy = _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
                     if not busy:
                         _refuse(s, _ndctl.check_dax_align(ndv, r, s.ns, r.start + s.ns.offset))
             if busy:
@@ -249,7 +278,7 @@ def _place_region(p: ArchProfile, ndv: Tuple[int, int], r: Region, ri: int, spac
             elif _refuse(s, _ndctl.precheck(p, ndv, r, region_align, s.ns, size, s.result.align,
                                             space.max_available_extent(), default_size=s.ns.size is None)):
                 continue
-            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns))
+            busy = not s.ns.exists and _refuse(s, _ndctl.namespace_prep_reconfig(p, r, s.ns, ram))
             off = space.first_fit(size)
             if off is None:  # unreachable while capacity = max extent; kept for safety
                 _refuse(s, KernelError("ENOSPC", "failed to create namespace: No space left on device",
@@ -291,13 +320,20 @@ def _ndctl_lines(message: str) -> List[str]:
 # "driver dev: " prefix; messages[] holds whole dmesg lines.  WARN() texts print without
 # a prefix; dev_dbg() texts (and pmemplan's own words for silent failures) not at all.
 _WARN_CAUSES = (Cause.RAM_OVERLAP, Cause.PFN_SPAN, Cause.ALTMAP_INVALID)
-_QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY)
+_QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BUSY,
+                 Cause.ALTMAP_EXHAUSTED)
 
 
-def _fail(s: _Slot, err: KernelError, driver: str, dev: str) -> None:
+def _fail(s: _Slot, err: KernelError, driver: str, dev: str, mem: Optional[MemoryState] = None) -> None:
     s.result.status = "failed"
     s.result.error = err
-    if err.cause in _WARN_CAUSES:
+    if err.cause == Cause.RAM_OVERLAP and mem is not None:
+        # "… attempted on … region" is a WARN_ONCE: printed by the first failure of a boot
+        # only (on 5.2.1 usually the boot-time probe of a raw e820 namespace, §7.3)
+        if not mem.ram_warned:
+            s.result.messages.append(err.message)
+        mem.ram_warned = True
+    elif err.cause in _WARN_CAUSES:
         s.result.messages.append(err.message)
     elif err.cause not in _QUIET_CAUSES:
         s.result.messages.append(f"{driver} {dev}: {err.message}")
@@ -362,26 +398,39 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
 
 def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, end: int,
                       notes: List[str]) -> None:
-    """e820 raw namespace (ndctl lists it as fsdax map=mem): pages in RAM, no info block."""
+    """e820 raw namespace (ndctl lists it as fsdax map=mem): pages in RAM, no info block.
+
+    pmem_attach_disk() maps struct pages when pmem_should_map_pages() says so: a pagemap
+    region whose *exact* range is not partly System RAM (region_intersects() ==
+    REGION_MIXED → plain devm_memremap(), no pages; drivers/nvdimm/namespace_devs.c, every
+    era).  The pages then go through devm_memremap_pages(), which up to 5.2 checks the
+    range widened to whole sections: a raw e820 namespace sharing a section with System
+    RAM fails there with -ENXIO "devm_memremap_pages attempted on mixed region" (a
+    WARN_ONCE) — observed on Linux 5.2.1 (kernel-cases-5.2 e820_unaligned_100M).
+    """
     res = s.result
+    if not p.zone_device:
+        notes.append(f"{s.ns.name}: no ZONE_DEVICE on {p.arch} {p.kernel}: pmem_should_map_pages() is "
+                     "false, the range is mapped without struct pages (plain memremap, no DAX)")
+        res.usable_size = end - start
+        res.pages_in = None
+        return
+    if mem.region_intersects_system_ram(start, end) == REGION_MIXED:
+        notes.append(f"{s.ns.name}: the range is partly System RAM: pmem_should_map_pages() is "
+                     "false, it is mapped without struct pages (plain memremap, no DAX) — "
+                     "docs/kernel-model.md §7.3")
+        res.usable_size = end - start
+        res.pages_in = None
+        return
     if p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
         # v5.7: nvdimm_namespace_common_probe() for pmem_should_map_pages()
         _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
                               Cause.COMPAT_MISALIGNED),
               "nd_pmem", s.ns.name)
         return
-    if not p.subsection_hotplug:
-        ss = p.section_size
-        lo, hi = start - start % ss, align_up(end, ss)
-        if mem.region_intersects_system_ram(lo, hi) != REGION_DISJOINT:
-            notes.append(f"{s.ns.name}: ≤5.2 a legacy range sharing a section with System RAM is "
-                         "mapped without struct pages (plain memremap, no DAX) — docs/kernel-model.md §7.3")
-            res.usable_size = end - start
-            res.pages_in = None
-            return
     err = devm_memremap_pages(mem, s.ns.name, start, end, None)
     if err:
-        _fail(s, err, "nd_pmem", s.ns.name)
+        _fail(s, err, "nd_pmem", s.ns.name, mem)
         return
     res.device = s.ns.name
     res.usable_size = end - start
@@ -393,7 +442,9 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     res = s.result
     # btt_claim_class(): v2.0 for label index 1.2 or a label-capable DIMM whose label
     # area was never initialised; v1.1 for index 1.1, label-less DIMMs and e820
-    version = "2.0" if r.provider != "e820" and r.label_version in ("1.2", "uninitialised") else "1.1"
+    # CXL regions carry a v2.1 label index, which is not 1.1 either: v2.0
+    version = "2.0" if r.provider == "cxl" or (
+        r.provider != "e820" and r.label_version in ("1.2", "uninitialised")) else "1.1"
     try:
         layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
     except BttError as e:
@@ -437,7 +488,7 @@ def _online_kmem(p: ArchProfile, mem: MemoryState, s: _Slot, memmap_on_memory: b
 def observed_states(platform: Platform, kernel: KernelVersion, slots: List[_Slot]) -> Dict[str, str]:
     """{namespace: "enabled"|"disabled"} for the namespaces whose recorded state applies."""
     try:
-        if KernelVersion.parse(platform.kernel) != kernel:
+        if platform.kernel_version != kernel:
             return {}
     except ValueError:
         return {}
@@ -657,9 +708,11 @@ def _map_pfn(mem: MemoryState, s: _Slot, ib: InfoBlock, driver: str, dev: str) -
     res.pfn = ib
     res.device = dev
     res.info_block = ib.to_dict()
-    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base)
+    # pre-5.3 map=dev: the memmap of every section mapped comes from the altmap (x86, no fallback)
+    room = (ib.map_start + ib.altmap_head, ib.map_start + ib.dataoff) if ib.altmap_head else None
+    err = devm_memremap_pages(mem, dev, ib.map_start, ib.map_end, ib.altmap_base, altmap_room=room)
     if err:
-        _fail(s, err, driver, dev)
+        _fail(s, err, driver, dev, mem)
         return False
     res.usable_size = ib.usable_size
     res.pages_in = "pmem" if ib.mode == "dev" else "ram"
@@ -803,10 +856,10 @@ def compute_layout(platform: Platform, kernel: Optional[str] = None,
 
     ``stored=False`` plans existing namespaces afresh instead of validating the info
     blocks on their media (the legacy comparison always does)."""
-    kv = KernelVersion.parse(kernel) if kernel else platform.kernel_version
+    kv = platform.kernel_for(kernel) if kernel else platform.kernel_version
     res = run_engine(platform, kv) if stored else run_engine(platform, kv, stored=False)
     if legacy:
-        lv = KernelVersion.parse(legacy)
+        lv = resolve_kernel(legacy)
         old = run_engine(platform, lv, verify=False, sections=False, fixes=False, stored=False)
         res.legacy = old
         res.summary.legacy_kernel = str(lv)

@@ -12,6 +12,7 @@ from typing import List, Optional, Tuple
 from ..causes import Cause
 from ..result import KernelError
 from .arch import ArchProfile
+from .legacy import legacy_rules
 from .sparse import SparseMap
 
 REGION_DISJOINT, REGION_INTERSECTS, REGION_MIXED = 0, 1, 2
@@ -33,6 +34,8 @@ class MemoryState:
         self.sparse = SparseMap(profile.section_size, profile.subsection_size)
         self._ram: List[Tuple[int, int]] = sorted(system_ram)
         self._pgmaps: List[Tuple[int, int, str]] = []   # registered ranges [start, end)
+        # the "attempted on … region" WARN_ONCE has printed in this boot
+        self.ram_warned = False
         for s, e in self._ram:
             self.sparse.subsection_map_init(s, e)
 
@@ -64,6 +67,13 @@ class MemoryState:
     def get_dev_pagemap(self, addr: int) -> Optional[str]:
         i = bisect_right(self._pgmaps, (addr, 1 << 80, "")) - 1
         if i >= 0 and self._pgmaps[i][0] <= addr < self._pgmaps[i][1]:
+            return self._pgmaps[i][2]
+        return None
+
+    def pgmap_overlapping(self, start: int, end: int) -> Optional[str]:
+        """The owner of a registered pgmap overlapping [start, end), if any."""
+        i = bisect_left(self._pgmaps, (end, 0, "")) - 1
+        if i >= 0 and self._pgmaps[i][1] > start:
             return self._pgmaps[i][2]
         return None
 
@@ -142,21 +152,28 @@ def _section_expand(p: ArchProfile, start: int, end: int) -> Tuple[int, int]:
 
 
 def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
-                        altmap_base: Optional[int]) -> Optional[KernelError]:
+                        altmap_base: Optional[int],
+                        altmap_room: Optional[Tuple[int, int]] = None) -> Optional[KernelError]:
     """Map [start, end) with struct pages (ZONE_DEVICE), as the pmem driver does.
 
-    Checks in kernel order (docs/kernel-model.md §5.1): conflicting pgmap at the first and last
-    pfn, System RAM overlap, then arch_add_memory().  Up to 5.2 both checks use the
-    range expanded to whole sections and the pgmap is registered expanded; v5.3
-    ("mm/devm_memremap_pages: enable sub-section remap") uses the exact range.
+    Checks in kernel order (docs/kernel-model.md §5.1).  From v5.3 ("mm/devm_memremap_pages:
+    enable sub-section remap") everything uses the exact range.  Before, the System RAM
+    check and the hot-add use the range widened to whole sections, and the pgmap
+    bookkeeping changed three times (engine/legacy.py): up to 4.13 it is keyed by section
+    (a second mapping in a section: -EBUSY "collides with mapping"); from 4.14 the pgmap
+    is registered on the exact range; from 4.18 a pgmap at the first or last pfn of the
+    widened range is refused ("Conflicting mapping in same section", -ENOMEM).  So on
+    4.18-5.2 a second namespace in a shared section is refused only when the first one's
+    exact range holds one of those two pfns (observed on Linux 5.2.1).
     """
     p = mem.profile
-    lo, hi = (start, end) if p.subsection_hotplug else _section_expand(p, start, end)
-    for addr in (lo, hi - 1):
+    if not p.subsection_hotplug:
+        return _devm_memremap_pages_legacy(mem, dev, start, end, altmap_room)
+    for addr in (start, end - 1):
         if mem.get_dev_pagemap(addr) is not None:
             return KernelError("ENOMEM", "Conflicting mapping in same section",   # dev_WARN(dev, …)
                                Cause.SECTION_CONFLICT)
-    is_ram = mem.region_intersects_system_ram(lo, hi)
+    is_ram = mem.region_intersects_system_ram(start, end)
     if is_ram != REGION_DISJOINT:
         # the check moved into memremap_pages() when devm_memremap_pages() became its
         # devres wrapper (v5.10, "mm/memremap_pages: convert to 'struct range'")
@@ -164,22 +181,68 @@ def devm_memremap_pages(mem: MemoryState, dev: str, start: int, end: int,
         kind = "mixed" if is_ram == REGION_MIXED else "ram"
         return KernelError("ENXIO", f"{fn} attempted on {kind} region {pr_range(start, end)}",
                            Cause.RAM_OVERLAP)
-    if p.subsection_hotplug:
-        err = arch_add_memory(mem, start, end - start, altmap_base)
-    else:
-        err = arch_add_memory(mem, lo, hi - lo, None)
+    err = arch_add_memory(mem, start, end - start, altmap_base)
     if err:
         return err
-    mem._register_pgmap(lo, hi, dev)
+    mem._register_pgmap(start, end, dev)
+    return None
+
+
+def _altmap_fits(p: ArchProfile, lo: int, hi: int, room: Tuple[int, int]) -> bool:
+    """Pre-5.3 map=dev: vmemmap_populate() takes the memmap of every hot-added section
+    [lo, hi) from the altmap in PMD-sized blocks, the first one PMD-aligned after the
+    reserved head (altmap_alloc_block_buf()); an exhausted altmap is -ENOMEM, with no
+    fallback to RAM.  The info block sized its memmap for the data, so a range that starts
+    mid-section and ends past a section boundary can need one section more (observed on
+    5.2.1: 256M at 7G+4K needs 3 sections of memmap, 2 were reserved)."""
+    per_section = p.section_size // p.page_size * 64
+    need = -(-((hi - lo) // p.section_size * per_section) // p.pmd_size) * p.pmd_size
+    first = -(-room[0] // p.pmd_size) * p.pmd_size
+    return first + need <= room[1]
+
+
+def _devm_memremap_pages_legacy(mem: MemoryState, dev: str, start: int, end: int,
+                                altmap_room: Optional[Tuple[int, int]] = None) -> Optional[KernelError]:
+    p = mem.profile
+    rules = legacy_rules(p.kernel)
+    lo, hi = _section_expand(p, start, end)
+    if rules.section_conflict:
+        for addr in (lo, hi - 1):
+            if mem.get_dev_pagemap(addr) is not None:
+                return KernelError("ENOMEM", "Conflicting mapping in same section",   # dev_WARN(dev, …)
+                                   Cause.SECTION_CONFLICT)
+    is_ram = mem.region_intersects_system_ram(lo, hi)
+    if is_ram != REGION_DISJOINT:
+        kind = "mixed" if is_ram == REGION_MIXED else "ram"
+        return KernelError("ENXIO", f"devm_memremap_pages attempted on {kind} region {pr_range(start, end)}",
+                           Cause.RAM_OVERLAP)
+    if rules.pgmap_exact:
+        reg = (start, end)
+    else:
+        other = mem.pgmap_overlapping(lo, hi)
+        if other is not None:
+            return KernelError("EBUSY", f"devm_memremap_pages: {pr_range(start, end)} "
+                               f"collides with mapping for {other}", Cause.PGMAP_COLLISION)
+        reg = (lo, hi)
+    # x86_64 only: ppc64's vmemmap_populate() falls back to RAM for a block the altmap cannot
+    # hold (altmap_cross_boundary()); arm64 and riscv have no ZONE_DEVICE before 5.3
+    if altmap_room is not None and p.arch == "x86_64" and not _altmap_fits(p, lo, hi, altmap_room):
+        # add_pages() WARNs; the probe fails with -ENOMEM
+        return KernelError("ENOMEM", "altmap exhausted: the memmap of the section-widened range "
+                           f"[{lo:#x}, {hi:#x}) does not fit in [{altmap_room[0]:#x}, {altmap_room[1]:#x})",
+                           Cause.ALTMAP_EXHAUSTED)
+    arch_add_memory(mem, lo, hi - lo, None)
+    mem._register_pgmap(reg[0], reg[1], dev)
     return None
 
 
 def devm_memunmap_pages(mem: MemoryState, dev: str, start: int, end: int) -> Optional[str]:
     p = mem.profile
-    lo, hi = (start, end) if p.subsection_hotplug else _section_expand(p, start, end)
-    mem._unregister_pgmap(lo, hi, dev)
     if not p.subsection_hotplug:
+        lo, hi = (start, end) if legacy_rules(p.kernel).pgmap_exact else _section_expand(p, start, end)
+        mem._unregister_pgmap(lo, hi, dev)
         return None  # ≤5.2 sections may be shared through the EEXIST hack; keep them
+    mem._unregister_pgmap(start, end, dev)
     return arch_remove_memory(mem, start, end - start)
 
 

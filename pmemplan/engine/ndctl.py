@@ -6,13 +6,14 @@ and the defaults it picks (docs/kernel-model.md §8).  Every refusal is ``by="nd
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 from ..causes import Cause
 from ..platform import Namespace, Region
 from ..sizes import SZ_16M, format_size, in_unit, parse_size
-from .arch import ArchProfile
 from ..result import KernelError
+from .arch import ArchProfile
+from .memory import REGION_DISJOINT, REGION_MIXED
 
 # ba9365c / 697680f / e47f490 (ndctl v68): region-align, 16M-minimum and 16M-start checks
 NDCTL_ALIGN_CHECKS = (68, 0)
@@ -84,6 +85,14 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     which can be 0 while available_size is not: ndctl then refuses any size, before its
     own size and align checks (observed on 6.1 and 6.12, oracle wrap_align).
     """
+    if region.provider == "cxl" and not p.kernel.at_least(6, 0):
+        return KernelError("ENODEV", f"{region.name}: CXL pmem regions exist from Linux 6.0",
+                           Cause.NO_CXL_REGION, "ndctl")
+    if ns.mode in ("fsdax", "devdax") and not p.zone_device and not (
+            region.pagemap and ns.mode == "fsdax" and ns.effective_map == "mem"):
+        return KernelError("ENODEV", f"{ns.mode} needs ZONE_DEVICE, which {p.arch} {p.kernel} does "
+                           f"not have: the region has no {'dax' if ns.mode == 'devdax' else 'pfn'} seed",
+                           Cause.NO_ZONE_DEVICE, "ndctl")
     if capacity is not None and size > capacity:
         return KernelError("ENOSPC", "failed to create namespace: No space left on device",
                            Cause.NO_SPACE, "ndctl")
@@ -94,8 +103,9 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
         if ns.mode in ("sector", "raw"):
             return KernelError("ENXIO", f"{ns.mode} mode does not support setting an alignment",
                                Cause.ALIGN_NOT_SUPPORTED_FOR_MODE, "ndctl")
-        # the kernel lists supported_alignments from 5.4; older ndctl/kernels skip the check
-        if p.kernel.at_least(5, 4) and ns.align not in p.supported_alignments():
+        # the kernel lists supported_alignments from 4.14 (arch.py); on older kernels ndctl
+        # has no list to check against
+        if p.kernel.at_least(4, 14) and ns.align not in p.supported_alignments():
             ok = ", ".join(format_size(a) for a in p.supported_alignments())
             return KernelError("ENXIO", f"unsupported align: {format_size(ns.align)} (kernel supports {ok})",
                                Cause.UNSUPPORTED_ALIGN, "ndctl")
@@ -119,21 +129,37 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     return None
 
 
-def boot_state_enabled(p: ArchProfile, region: Region) -> bool:
+def boot_state_enabled(p: ArchProfile, region: Region,
+                       ram: Optional[Callable[[int, int], int]] = None) -> bool:
     """Whether a label-less region's namespace is enabled in its boot state (raw).
 
     On pagemap buses (e820, of_pmem, virtio-pmem) the raw namespace maps struct pages,
     which v5.7 nvdimm_namespace_common_probe() refuses for a range whose start or end is
     not memremap_compat_align()-aligned ("misaligned, unable to map"; ``compat_align`` is
-    None before 5.7): that namespace stays disabled.  Other raw namespaces always enable.
+    None before 5.7): that namespace stays disabled.  Before 5.3 devm_memremap_pages()
+    refuses a range whose widened sections hold System RAM (-ENXIO "attempted on mixed
+    region", observed on Linux 5.2.1, kernel-cases-5.2 e820_unaligned_100M); ``ram`` is
+    region_intersects(System RAM) when the caller knows the memory map.  A range that is
+    itself partly System RAM maps no pages (pmem_should_map_pages()) and enables.  Other
+    raw namespaces always enable.
     """
+    if not region.pagemap:
+        return True
     ca = p.compat_align
-    if region.pagemap and ca is not None and (region.start % ca or region.end % ca):
+    if ram is not None and ram(region.start, region.end) == REGION_MIXED:
+        return True
+    if ca is not None and (region.start % ca or region.end % ca):
         return False
+    if ram is not None and not p.subsection_hotplug:
+        ss = p.section_size
+        lo, hi = region.start - region.start % ss, -(-region.end // ss) * ss
+        if ram(lo, hi) != REGION_DISJOINT:
+            return False
     return True
 
 
-def namespace_prep_reconfig(p: ArchProfile, region: Region, ns: Namespace) -> Optional[KernelError]:
+def namespace_prep_reconfig(p: ArchProfile, region: Region, ns: Namespace,
+                            ram: Optional[Callable[[int, int], int]] = None) -> Optional[KernelError]:
     """``create-namespace -e`` of an enabled namespace needs ``-f``: ndctl's
     namespace_prep_reconfig() refuses with -EBUSY after validating the options and
     before setup_namespace() (observed on 6.1 and 6.12 with ndctl 76.1).
@@ -148,7 +174,7 @@ def namespace_prep_reconfig(p: ArchProfile, region: Region, ns: Namespace) -> Op
     if ns.was is not None:
         active = ns.was.enabled
     elif not region.labelled:
-        active = boot_state_enabled(p, region)
+        active = boot_state_enabled(p, region, ram)
     else:
         return None
     if not active:

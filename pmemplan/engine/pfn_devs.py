@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 from ..causes import Cause
 from ..sizes import align_down, align_up
 from .arch import SUBSECTION_SIZE, ArchProfile
+from .legacy import legacy_rules
 from .memory import REGION_MIXED, KernelError
 
 SZ_8K = 8192
@@ -41,6 +42,9 @@ class InfoBlock:
     map_end: int
     altmap_base: Optional[int]
     messages: Tuple[str, ...] = ()
+    # pre-5.3 map=dev: the altmap hands out [map_start + altmap_head, map_start + dataoff)
+    # for the memmap of the hot-added (section-widened) range (__nvdimm_setup_pfn())
+    altmap_head: int = 0
 
     def to_dict(self) -> dict:
         return {"dataoff": self.dataoff, "npfns": self.npfns, "start_pad": self.start_pad,
@@ -107,48 +111,60 @@ def _init_subsection_era(p: ArchProfile, name: str, start: int, size: int, devda
 
 def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: bool, map: str,
                       align: int, ram: RamCheck, other_regions: OtherRegions) -> Union[InfoBlock, KernelError]:
-    """Eras A1 (≤4.20), A2 (5.0), A3 (5.1–5.2): pad to whole sections on a collision."""
-    k = p.kernel
+    """Before 5.3: pad to whole sections on a collision (docs/kernel-model.md §6.2).
+
+    The switches between 4.9 and 5.2, per release and stable point release, are in
+    engine/legacy.py.  ``other_regions`` are the other regions *on the same nvdimm bus*
+    (nd_region_conflict() walks the children of the region's bus only).
+    """
+    rules = legacy_rules(p.kernel)
     ss = p.section_size
     ps = p.page_size
     end = start + size
-    sec_down_start = start - start % ss
-    sec_up_end = align_up(end, ss)
+
+    def sec_down(x: int) -> int:
+        return x - x % ss
 
     def conflict(lo: int, hi: int) -> bool:
-        return any(s < hi and e > lo for s, e in other_regions)
+        # nd_region_conflict(): another region holds lo, or hi falls in (its start, its end]
+        return any(s <= lo < e or s < hi <= e for s, e in other_regions)
 
-    a2 = k.at_least(5, 0)
+    def trunc_to(x: int) -> int:
+        # phys_pmem_align_down() (4.14+); before, PHYS_SECTION_ALIGN_DOWN()
+        return min(sec_down(x), align_down(x, align)) if rules.align_trunc else sec_down(x)
+
     start_pad = end_trunc = 0
-    if ram(sec_down_start, end) == REGION_MIXED or (a2 and conflict(sec_down_start, start)):
-        start_pad = align_up(start, ss) - start
-    if a2:
-        # 5.0 trim_pfn_device() (ae86cbfef381 "libnvdimm, pfn: Pad pfn namespaces relative
-        # to other regions"): also pads against other regions and trims an end that is
-        # not align-aligned
-        if ram(start, sec_up_end) == REGION_MIXED or end % align or conflict(end, sec_up_end):
-            end_trunc = end - min(align_down(end, ss), align_down(end, align))
-    elif ram(start, sec_up_end) == REGION_MIXED:
-        end_trunc = end - align_down(end, ss)
+    if rules.region_pad:
+        # trim_pfn_device() (ae86cbfef381)
+        if ram(sec_down(start), end) == REGION_MIXED or conflict(sec_down(start), end):
+            start_pad = align_up(start, ss) - start
+        adjust = align_up(end, ss) - end
+        hi = align_up(end, ss) + (adjust if rules.overtrim else 0)
+        if ram(start, align_up(end, ss)) == REGION_MIXED or end % align or conflict(start, hi):
+            end_trunc = end - trunc_to(end)
+    else:
+        # nd_pfn_init() before trim_pfn_device(): the start check spans
+        # [SECTION_DOWN(start), SECTION_DOWN(start) + size), System RAM only
+        if ram(sec_down(start), sec_down(start) + size) == REGION_MIXED:
+            start_pad = align_up(start, ss) - start
+        if ram(start, align_up(end, ss)) == REGION_MIXED or (rules.align_trunc and end % align):
+            end_trunc = end - trunc_to(end)
     s1 = start + start_pad
     avail = size - start_pad - end_trunc
-    # info_block_reserve() and the end of the 128K dax label reserve: 5.1 or 5.2 (not
-    # pinned, docs/kernel-model.md §12); taken as 5.1
-    if k.at_least(5, 1):
-        reserve, dax_reserve = p.info_block_reserve, 0       # 5.1/5.2 info_block_reserve()
+    if rules.reserve_ibr:
+        reserve, dax_reserve = p.info_block_reserve, 0       # info_block_reserve()
     else:
         reserve, dax_reserve = SZ_8K, (_DAX_LABEL_RESERVE if devdax else 0)
-    if a2:
-        pages_per_section = ss // ps
-        n0 = align_up(max(avail - reserve, 0) // ps, pages_per_section)  # SECTION_ALIGN_UP pages
-        A = max(align, p.pmd_size) if map == "dev" else align
+    if rules.section_npfns:
+        n0 = align_up(max(avail - reserve, 0) // ps, ss // ps)   # PFN_SECTION_ALIGN_UP pages
     else:
-        n0 = max(avail - SZ_8K, 0) // 4096   # A1 counts in SZ_4K units
-        A = align
+        n0 = max(avail - SZ_8K, 0) // 4096
     if map == "dev":
+        A = max(align, p.pmd_size) if rules.pmd_align else align
         budget = _STRUCT_PAGE * n0
         offset = align_up(s1 + reserve + budget + dax_reserve, A) - s1
     else:
+        A = align
         budget = 0
         offset = align_up(s1 + reserve + dax_reserve, A) - s1
     if offset + start_pad + end_trunc >= size:
@@ -156,16 +172,17 @@ def _init_section_era(p: ArchProfile, name: str, start: int, size: int, devdax: 
     npfns = (size - offset - start_pad - end_trunc) // 4096  # stored in SZ_4K units pre-5.3
     messages: List[str] = []
     if start_pad or end_trunc:
-        word = "alignment" if a2 else "section"
+        word = "alignment" if rules.align_trunc else "section"
         messages.append(f"{name} {word} collision, truncate {start_pad + end_trunc} bytes")
     usable = align_down(size - start_pad - end_trunc - offset, ps)
     return InfoBlock(signature=DAX_SIG if devdax else PFN_SIG, dataoff=offset, npfns=npfns,
-                     start_pad=start_pad, end_trunc=end_trunc, align=align, version_minor=2,
+                     start_pad=start_pad, end_trunc=end_trunc, align=align,
+                     version_minor=rules.version_minor,
                      mode=map, page_size=ps, page_struct_size=_STRUCT_PAGE, layout_align=A,
                      memmap_budget=budget, info_reserve=reserve + dax_reserve, usable_size=usable,
                      map_start=s1, map_end=end - end_trunc,
                      altmap_base=(s1 - s1 % ss) if map == "dev" else None,
-                     messages=tuple(messages))
+                     messages=tuple(messages), altmap_head=reserve if map == "dev" else 0)
 
 
 # -- an info block already on the media: nd_pfn_validate() and __nvdimm_setup_pfn() ------

@@ -37,7 +37,8 @@ VERIFY_BUDGET = 4000     # … spending at most this many namespace-runs in all:
 MAX_CHAINED = 3          # follow-up fixes tried after a fix that reaches the next check
 
 # the kernel's placement checks: fixed by moving the range (order, firmware) or mode sector
-_PLACEMENT = (Cause.COMPAT_MISALIGNED, Cause.SECTION_CONFLICT, Cause.RAM_OVERLAP,
+_PLACEMENT = (Cause.COMPAT_MISALIGNED, Cause.SECTION_CONFLICT, Cause.PGMAP_COLLISION, Cause.RAM_OVERLAP,
+              Cause.ALTMAP_EXHAUSTED,
               Cause.SUBSECTION_BUSY, Cause.PFN_SPAN, Cause.ALTMAP_INVALID)
 _NO_PAGES = {"namespace.align": None, "namespace.map": None, "namespace.system_ram": False}
 
@@ -275,7 +276,8 @@ def candidate_fixes(p: ArchProfile, region: Region, region_align: Optional[int],
     elif cause in _PLACEMENT:
         start = res.start if res.start is not None else region.start
         gran = p.compat_align or (p.subsection_size if p.subsection_hotplug else p.section_size)
-        if not p.subsection_hotplug and cause in (Cause.SECTION_CONFLICT, Cause.RAM_OVERLAP):
+        if not p.subsection_hotplug and cause in (Cause.SECTION_CONFLICT, Cause.PGMAP_COLLISION, Cause.RAM_OVERLAP,
+                                                  Cause.ALTMAP_EXHAUSTED):
             gran = p.section_size    # ≤5.2 maps whole sections
         if labelled:
             out += _first_fix(region, ns, "so it lands elsewhere")
