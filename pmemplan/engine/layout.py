@@ -324,10 +324,10 @@ _QUIET_CAUSES = (Cause.CLAIM_TOO_SMALL, Cause.BTT_TOO_SMALL, Cause.SUBSECTION_BU
                  Cause.ALTMAP_EXHAUSTED)
 
 
-def _fail(s: _Slot, err: KernelError, driver: str, dev: str, mem: Optional[MemoryState] = None) -> None:
+def _fail(s: _Slot, err: KernelError, driver: str, dev: str, mem: MemoryState) -> None:
     s.result.status = "failed"
     s.result.error = err
-    if err.cause == Cause.RAM_OVERLAP and mem is not None:
+    if err.cause == Cause.RAM_OVERLAP:
         # "… attempted on … region" is a WARN_ONCE: printed by the first failure of a boot
         # only (on 5.2.1 usually the boot-time probe of a raw e820 namespace, §7.3)
         if not mem.ram_warned:
@@ -340,7 +340,7 @@ def _fail(s: _Slot, err: KernelError, driver: str, dev: str, mem: Optional[Memor
     # really_probe() (drivers/base/dd.c) says nothing of -ENODEV/-ENXIO ("rejects match",
     # dev_dbg only): no "probe of … failed" line for them
     if err.errno not in ("ENXIO", "ENODEV"):
-        s.result.messages.append(f"{driver}: probe of {dev} failed with error -{ERRNO.get(err.errno, 0)}")
+        s.result.messages.append(probe_failed_line(mem.profile, driver, dev, ERRNO.get(err.errno, 0)))
 
 
 def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, int]],
@@ -360,7 +360,7 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
             res.usable_size = size
         return
     if ns.mode == "sector":
-        _enable_btt(s, r)
+        _enable_btt(mem, s, r)
         return
     if pagemap and ns.exists and p.compat_align is not None and (start % p.compat_align or end % p.compat_align):
         # an e820 namespace that already exists is probed as the raw range first: 5.7+
@@ -368,7 +368,7 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
         # (observed on 6.1: created with end_trunc, it cannot be enabled again)
         _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
                               Cause.COMPAT_MISALIGNED),
-              "nd_pmem", ns.name)
+              "nd_pmem", ns.name, mem)
         return
     # fsdax / devdax through a pfn or dax device
     devdax = ns.mode == "devdax"
@@ -378,12 +378,12 @@ def _enable(p: ArchProfile, mem: MemoryState, s: _Slot, others: List[Tuple[int, 
     dev = _dev_name("dax" if devdax else "pfn", s)
     driver = "dax_pmem" if devdax else "nd_pmem"
     if size < SZ_16M:   # nd_namespace_store(): a claim needs 16 MiB
-        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host", Cause.CLAIM_TOO_SMALL), driver, dev)
+        _fail(s, KernelError("ENXIO", f"{ns.name} too small to host", Cause.CLAIM_TOO_SMALL), driver, dev, mem)
         return
     ib = nd_pfn_init(p, name=ns.name, start=start, size=size, devdax=devdax, map=res.map or "dev",
                      align=res.align, ram=mem.region_intersects_system_ram, other_regions=others)
     if isinstance(ib, KernelError):
-        _fail(s, ib, driver, dev)
+        _fail(s, ib, driver, dev, mem)
         return
     if s.stored_src is None:
         # an existing namespace's block is read back at enable, not written: the creation
@@ -426,7 +426,7 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
         # v5.7: nvdimm_namespace_common_probe() for pmem_should_map_pages()
         _fail(s, KernelError("EOPNOTSUPP", f"{pr_range(start, end)} misaligned, unable to map",
                               Cause.COMPAT_MISALIGNED),
-              "nd_pmem", s.ns.name)
+              "nd_pmem", s.ns.name, mem)
         return
     err = devm_memremap_pages(mem, s.ns.name, start, end, None)
     if err:
@@ -438,7 +438,7 @@ def _enable_raw_pages(p: ArchProfile, mem: MemoryState, s: _Slot, start: int, en
     res.memmap_ram_bytes = memmap_dram_bytes(mem, start, end)
 
 
-def _enable_btt(s: _Slot, r: Region) -> None:
+def _enable_btt(mem: MemoryState, s: _Slot, r: Region) -> None:
     res = s.result
     # btt_claim_class(): v2.0 for label index 1.2 or a label-capable DIMM whose label
     # area was never initialised; v1.1 for index 1.1, label-less DIMMs and e820
@@ -448,7 +448,7 @@ def _enable_btt(s: _Slot, r: Region) -> None:
     try:
         layout = btt_layout(res.size, res.sector_size or 4096, version, name=s.ns.name)
     except BttError as e:
-        _fail(s, KernelError(e.errno, e.message, e.cause), "nd_pmem", _dev_name("btt", s))
+        _fail(s, KernelError(e.errno, e.message, e.cause), "nd_pmem", _dev_name("btt", s), mem)
         return
     res.usable_size = layout.usable_size
     res.messages.append(f"nd_pmem {_dev_name('btt', s)}: No existing arenas")
