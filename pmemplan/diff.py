@@ -130,7 +130,7 @@ def _classify(b: Optional[NamespaceResult], a: Optional[NamespaceResult]) -> str
         return "broken"
     if b.status != "enabled" and a.status == "enabled":
         return "recovered"
-    if b.status != a.status or (b.error and a.error and b.error.message != a.error.message):
+    if b.status != a.status or (b.error and a.error and (b.error.cause, b.error.errno) != (a.error.cause, a.error.errno)):
         return "changed"
     if b.start != a.start:
         return "moved"
