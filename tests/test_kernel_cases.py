@@ -1,4 +1,4 @@
-"""Every step of the real-kernel observations (data/kernel-cases, data/kernel-cases-5.2) as a test.
+"""Every step of the real-kernel observations (data/kernel-cases*, data/oracle-cases*) as a test.
 
 Each case is a platform.yaml plus expect.json; nothing is copied into this file.
 For every namespace and field expect.json lists: status, start, usable size, info
@@ -16,10 +16,12 @@ from pmemplan.loader import load_platform
 
 OWN = DATA / "oracle-cases"   # our own oracle runs (6.1, 6.12)
 OWN_52 = DATA / "oracle-cases-5.2"   # our own Linux 5.2.1 runs (issue 11)
+OWN_50 = DATA / "oracle-cases-5.0"   # our own Linux 5.0.1 run (issue 11)
 CASES = case_names(KERNEL_CASES)
 CASES_52 = case_names(KERNEL_CASES_52)
 OWN_CASES = case_names(OWN)
 OWN_CASES_52 = case_names(OWN_52) if OWN_52.is_dir() else []
+OWN_CASES_50 = case_names(OWN_50)
 
 # Linux 5.2.1 steps the model does not predict yet: case -> reason (strict xfail, so a
 # fix that makes one pass must remove it from here)
@@ -32,6 +34,7 @@ def test_cases_present():
     assert set(KNOWN_52) <= set(CASES_52)
     assert len(OWN_CASES) >= 90
     assert len(OWN_CASES_52) >= 32      # our own Linux 5.2.1 runs
+    assert len(OWN_CASES_50) >= 19      # our own Linux 5.0.1 run
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -51,6 +54,12 @@ def test_kernel_case_52(case):
 def test_own_oracle_case_52(case):
     """Cases from our own Linux 5.2.1 runs (scenarios in data/oracle-cases-5.2/_raw)."""
     check_case(OWN_52 / case)
+
+
+@pytest.mark.parametrize("case", OWN_CASES_50)
+def test_own_oracle_case_50(case):
+    """Cases from our own Linux 5.0.1 run (scenario in data/oracle-cases-5.0/_raw)."""
+    check_case(OWN_50 / case)
 
 
 @pytest.mark.parametrize("case", OWN_CASES)

@@ -3,7 +3,7 @@
 Before sub-section hotplug (v5.3) the pfn/dax info block and devm_memremap_pages() changed
 several times, and fixes reached the long-term stable series at point releases of their
 own.  Each switch below was read in the kernel source of the releases named (tarball
-imports of mainline and stable trees; Linux 5.2.1 also booted, docs/kernel-model.md §13):
+imports of mainline and stable trees; Linux 5.2.1 and 5.0.1 also booted, docs/kernel-model.md §13):
 "seen in X, absent in Y" brackets a change whose commit could not be pinned to the tag.
 
 A stable point release is only known where a tree of it was read; between the last point
@@ -52,7 +52,8 @@ class LegacyRules:
     # ae86cbfef381 added 'adjust' twice to the end check: it looks for another region at
     # SECTION_UP(end) + adjust.  Fixed by f101ada7da65 "libnvdimm, pfn: Fix over-trim in
     # trim_pfn_device()" (v5.1; 5.1.15 fixed, 5.0.1 not); stable 4.19.y: seen fixed in 4.19.48,
-    # not in 4.19.13.
+    # not in 4.19.13.  Observed on a real 5.0.1: 224M at 9G beside a region at 9G+272M is
+    # truncated by 96M (oracle-cases-5.0, lg50_ot).
     overtrim: bool
     # info_block_reserve() = ALIGN(SZ_8K, PAGE_SIZE) replaces SZ_8K and the 128K device-dax
     # label reserve goes: seen in 5.1.15 and 5.2.1, absent in 5.0.1; never in 4.19.y (to .222).
