@@ -17,11 +17,13 @@ from pmemplan.loader import load_platform
 OWN = DATA / "oracle-cases"   # our own oracle runs (6.1, 6.12)
 OWN_52 = DATA / "oracle-cases-5.2"   # our own Linux 5.2.1 runs (issue 11)
 OWN_50 = DATA / "oracle-cases-5.0"   # our own Linux 5.0.1 run (issue 11)
+OWN_419 = DATA / "oracle-cases-4.19"   # our own Linux 4.19.72 run (issue 11)
 CASES = case_names(KERNEL_CASES)
 CASES_52 = case_names(KERNEL_CASES_52)
 OWN_CASES = case_names(OWN)
 OWN_CASES_52 = case_names(OWN_52) if OWN_52.is_dir() else []
 OWN_CASES_50 = case_names(OWN_50)
+OWN_CASES_419 = case_names(OWN_419)
 
 # Linux 5.2.1 steps the model does not predict yet: case -> reason (strict xfail, so a
 # fix that makes one pass must remove it from here)
@@ -35,6 +37,7 @@ def test_cases_present():
     assert len(OWN_CASES) >= 90
     assert len(OWN_CASES_52) >= 32      # our own Linux 5.2.1 runs
     assert len(OWN_CASES_50) >= 19      # our own Linux 5.0.1 run
+    assert len(OWN_CASES_419) >= 6      # our own Linux 4.19.72 run
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -60,6 +63,12 @@ def test_own_oracle_case_52(case):
 def test_own_oracle_case_50(case):
     """Cases from our own Linux 5.0.1 run (scenario in data/oracle-cases-5.0/_raw)."""
     check_case(OWN_50 / case)
+
+
+@pytest.mark.parametrize("case", OWN_CASES_419)
+def test_own_oracle_case_419(case):
+    """Cases from our own Linux 4.19.72 run (scenario in data/oracle-cases-4.19/_raw)."""
+    check_case(OWN_419 / case)
 
 
 @pytest.mark.parametrize("case", OWN_CASES)

@@ -3,7 +3,8 @@
 Before sub-section hotplug (v5.3) the pfn/dax info block and devm_memremap_pages() changed
 several times, and fixes reached the long-term stable series at point releases of their
 own.  Each switch below was read in the kernel source of the releases named (tarball
-imports of mainline and stable trees; Linux 5.2.1 and 5.0.1 also booted, docs/kernel-model.md §13):
+imports of mainline and stable trees; Linux 5.2.1, 5.0.1 and 4.19.72 also booted,
+docs/kernel-model.md §13):
 "seen in X, absent in Y" brackets a change whose commit could not be pinned to the tag.
 
 A stable point release is only known where a tree of it was read; between the last point
@@ -53,10 +54,11 @@ class LegacyRules:
     # SECTION_UP(end) + adjust.  Fixed by f101ada7da65 "libnvdimm, pfn: Fix over-trim in
     # trim_pfn_device()" (v5.1; 5.1.15 fixed, 5.0.1 not); stable 4.19.y: seen fixed in 4.19.48,
     # not in 4.19.13.  Observed on a real 5.0.1: 224M at 9G beside a region at 9G+272M is
-    # truncated by 96M (oracle-cases-5.0, lg50_ot).
+    # truncated by 96M (oracle-cases-5.0, lg50_ot); not on a real 4.19.72 (oracle-cases-4.19).
     overtrim: bool
     # info_block_reserve() = ALIGN(SZ_8K, PAGE_SIZE) replaces SZ_8K and the 128K device-dax
     # label reserve goes: seen in 5.1.15 and 5.2.1, absent in 5.0.1; never in 4.19.y (to .222).
+    # Observed on a real 4.19.72: devdax map=mem 4K has its data at 136K (oracle-cases-4.19).
     reserve_ibr: bool
     # info-block version_minor: 2; 3 from "libnvdimm/pfn: Fix fsdax-mode namespace info-block
     # zero-fields" (mainline 5.3), in 4.19.y from a point between .48 (2) and .72 (3).
