@@ -100,6 +100,8 @@ def short_size(n: int) -> str:
     same form: ``3 GiB + 960 MiB - 128 B``, never ``3 GiB + 983039.875 KiB``).  Every string stands for exactly one size, so two sizes never print
     the same.
     """
+    if n < 0:                                   # a difference (padding saved can be negative)
+        return "-" + short_size(-n)
     i = _unit_index(n)
     if i and n % (1 << (10 * i)) and (n * 1000) % (1 << (10 * i)):
         for j in (i + 1, i):                    # k units -/+ a little: 1023.9 MiB reads as 1 GiB - …

@@ -651,7 +651,7 @@ def test_human_size(n, text):
 
 @pytest.mark.parametrize("n,text", [
     (512, "512 B"), (4096, "4 KiB"), (16 << 20, "16 MiB"), (1138753536, "1 GiB + 62 MiB"), ((2 << 30) - (1 << 20), "2 GiB - 1 MiB"), (3 << 29, "1.5 GiB"), (3 << 40, "3 TiB"),
-    ((4 << 30) - (64 << 20) - 128, "3 GiB + 960 MiB - 128 B"),
+    ((4 << 30) - (64 << 20) - 128, "3 GiB + 960 MiB - 128 B"), (-(96 << 20), "-96 MiB"),
 ])
 def test_short_size(n, text):
     assert short_size(n) == text
