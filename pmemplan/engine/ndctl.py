@@ -85,6 +85,8 @@ def precheck(p: ArchProfile, ndctl: Tuple[int, int], region: Region, region_alig
     which can be 0 while available_size is not: ndctl then refuses any size, before its
     own size and align checks (observed on 6.1 and 6.12, oracle wrap_align).
     """
+    # v6.0: drivers/cxl/pmem.c / region.c create nvdimm pmem regions for CXL (the CXL
+    # region driver, docs/kernel-model.md §3; commit not pinned)
     if region.provider == "cxl" and not p.kernel.at_least(6, 0):
         return KernelError("ENODEV", f"{region.name}: CXL pmem regions exist from Linux 6.0",
                            Cause.NO_CXL_REGION, "ndctl")

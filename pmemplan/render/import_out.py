@@ -67,30 +67,23 @@ def render_yaml(res: "ImportResult") -> str:
         items = ", ".join(f"{k}: {_scalar(v, k)}" for k, v in m.items())
         out.append(f"  - {{{items}}}{c(f'memory[{i}]', 'type')}")
     out.append("regions:" if d.get("regions") else "regions: []")
-    for r in d.get("regions", ()):
-        t = r["name"]
-        first = True
-        for k, v in r.items():
-            if k == "namespaces":
+    def item(obj: Dict[str, Any], indent: str) -> None:
+        """One list item (a region or a namespace) with each key's note as a comment."""
+        target = obj["name"]
+        lead = indent + "- "
+        for k, v in obj.items():
+            if k == "namespaces" or v is None:
                 continue
-            lead = "  - " if first else "    "
-            first = False
-            if v is None:
-                continue
-            note = c(t, "name") + c(t, None) if k == "name" else c(t, k)
+            note = c(target, "name") + c(target, None) if k == "name" else c(target, k)
             out.append(f"{lead}{k}: {_scalar(v, k)}{note}")
+            lead = indent + "  "
+
+    for r in d.get("regions", ()):
+        item(r, "  ")
         nss = r.get("namespaces") or []
         out.append("    namespaces:" if nss else "    namespaces: []")
         for n in nss:
-            tn = n["name"]
-            first = True
-            for k, v in n.items():
-                lead = "      - " if first else "        "
-                first = False
-                if v is None:
-                    continue
-                note = c(tn, "name") + c(tn, None) if k == "name" else c(tn, k)
-                out.append(f"{lead}{k}: {_scalar(v, k)}{note}")
+            item(n, "      ")
     left = [n for n in res.notes if (n.target, n.key) not in used and n.kind in ("from", "assumed", "warning")]
     if left:
         out.append("# notes:")
